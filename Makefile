@@ -1,0 +1,57 @@
+# pigw — the two commands users run, and the pieces they are made of.
+#   make demo   install what is missing, then run broker + gateway + simulated agent + dashboard
+#   make test   install what is missing, then run every check and the whole test suite
+# Nothing is assumed to be installed beyond Python 3.11+, make and apt (Debian / Raspberry Pi OS).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+WEB    := gateway/web
+STAMP  := $(VENV)/.pigw-installed
+
+.PHONY: demo test check lint typecheck pytest bench web venv system-deps-demo system-deps-test clean
+
+demo: system-deps-demo venv web
+	$(BIN)/python scripts/demo.py
+
+test: system-deps-test venv web check pytest
+
+system-deps-demo:
+	@scripts/ensure-system-deps.sh demo
+
+system-deps-test:
+	@scripts/ensure-system-deps.sh test
+
+venv: $(STAMP)
+
+# Re-installs when the dependency list changes; editable, so code changes need no reinstall.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[agent,gateway,dev]'
+	touch $@
+
+# The React dashboard, once its source exists (gateway/web/package.json): npm ci + vite build into
+# gateway/web/dist, which the gateway serves at /.
+web:
+	@if [ -f $(WEB)/package.json ]; then \
+		cd $(WEB) && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build; \
+	else echo "pigw: the dashboard is not built yet ($(WEB)/package.json does not exist)"; fi
+
+check: lint typecheck
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+pytest: venv
+	$(BIN)/pytest
+
+bench: system-deps-test venv web
+	@echo "pigw: benchmarks arrive with the performance issue (see docs/performance.md)"
+
+clean:
+	rm -rf $(VENV) .run .mypy_cache .pytest_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist

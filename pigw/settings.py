@@ -1,0 +1,165 @@
+"""Settings both commands share: how to reach the broker, the topic prefix, logging.
+
+``pigw-agent`` and ``pigw-gateway`` each define one pydantic-settings class that inherits from
+:class:`CommonSettings` with its own env prefix (``PIGW_AGENT_`` / ``PIGW_GATEWAY_``); every field is
+also a CLI flag (``mqtt_url`` → ``--mqtt-url``). Settings are read once, at start-up, by
+:func:`load_settings`, and handed down; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import ssl
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, CliApp, SettingsConfigDict
+
+from pigw.contract import DEFAULT_DISCOVERY_PREFIX, DEFAULT_PREFIX, check_prefix
+from pigw.contract.errors import ContractError
+
+LogLevel = Literal["debug", "info", "warning", "error"]
+LogFormat = Literal["text", "json"]
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    """Where the broker is, from ``mqtt://host:port`` or ``mqtts://host:port`` (TLS)."""
+
+    host: str
+    port: int
+    tls: bool
+
+
+def parse_mqtt_url(url: str) -> BrokerAddress:
+    """Parse ``--mqtt-url``; the port defaults to 1883 (``mqtt``) or 8883 (``mqtts``)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts"):
+        raise ValueError(f"{url!r}: the scheme must be mqtt:// or mqtts://")
+    if not parts.hostname:
+        raise ValueError(f"{url!r}: no host")
+    if parts.username or parts.password:
+        raise ValueError(f"{url!r}: put credentials in --mqtt-username / --mqtt-password-file")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{url!r}: only mqtt[s]://host[:port] is understood")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"{url!r}: bad port") from exc
+    tls = parts.scheme == "mqtts"
+    return BrokerAddress(parts.hostname, port or (8883 if tls else 1883), tls)
+
+
+class CommonSettings(BaseSettings):
+    """The flags both commands take (CONTRACT.md, "Common flags")."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        cli_kebab_case=True,
+        cli_implicit_flags=True,
+        cli_hide_none_type=True,
+        cli_avoid_json=True,
+        validate_default=True,
+    )
+
+    mqtt_url: str = Field(
+        "mqtt://127.0.0.1:1883", description="broker URL: mqtt://host:port, or mqtts:// for TLS"
+    )
+    mqtt_username: str | None = Field(None, description="MQTT user name")
+    mqtt_password_file: Path | None = Field(
+        None, description="file whose first line is the MQTT password (never a flag value)"
+    )
+    mqtt_ca_file: Path | None = Field(
+        None, description="CA certificate(s) to verify the broker (default: the system store)"
+    )
+    mqtt_cert_file: Path | None = Field(None, description="client certificate for mutual TLS")
+    mqtt_key_file: Path | None = Field(None, description="private key of the client certificate")
+    topic_prefix: str = Field(DEFAULT_PREFIX, description="first topic level(s) of every topic")
+    discovery_prefix: str = Field(
+        DEFAULT_DISCOVERY_PREFIX, description="Home Assistant discovery prefix"
+    )
+    mqtt_keepalive: int = Field(
+        30, ge=5, le=3600, description="seconds; a silent peer is noticed within 1.5x this"
+    )
+    log_level: LogLevel = Field("info", description="debug, info, warning or error")
+    log_format: LogFormat = Field("text", description="text for people, json for log shippers")
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _url_parses(cls, value: str) -> str:
+        parse_mqtt_url(value)
+        return value
+
+    @field_validator("topic_prefix", "discovery_prefix")
+    @classmethod
+    def _prefix_is_plain(cls, value: str) -> str:
+        try:
+            return check_prefix(value)
+        except ContractError as exc:
+            raise ValueError(str(exc.args[0])) from exc
+
+    @field_validator("mqtt_password_file", "mqtt_ca_file", "mqtt_cert_file", "mqtt_key_file")
+    @classmethod
+    def _file_readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a readable file")
+        return value
+
+    @property
+    def broker(self) -> BrokerAddress:
+        return parse_mqtt_url(self.mqtt_url)
+
+    def mqtt_password(self) -> str | None:
+        """The password from ``mqtt_password_file`` (first line, stripped), read when connecting."""
+        if self.mqtt_password_file is None:
+            return None
+        lines = self.mqtt_password_file.read_text(encoding="utf-8").splitlines()
+        return lines[0].strip() if lines else ""
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        """A verifying TLS context for ``mqtts://`` (CA file or system store, optional client
+        certificate), or ``None`` for plain ``mqtt://``."""
+        if not self.broker.tls:
+            return None
+        context = ssl.create_default_context(
+            cafile=str(self.mqtt_ca_file) if self.mqtt_ca_file else None
+        )
+        if self.mqtt_cert_file is not None:
+            context.load_cert_chain(
+                str(self.mqtt_cert_file), str(self.mqtt_key_file) if self.mqtt_key_file else None
+            )
+        return context
+
+
+_S = TypeVar("_S", bound=BaseSettings)
+
+
+class SettingsError(SystemExit):
+    """Start-up refused because of a bad setting; the message names the offending key."""
+
+
+def describe_errors(exc: ValidationError, env_prefix: str) -> str:
+    """One line per bad setting, naming both its flag and its environment variable."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        key = str(error["loc"][0]) if error["loc"] else "?"
+        rest = ".".join(str(part) for part in error["loc"][1:])
+        flag = "--" + key.replace("_", "-")
+        where = f"{flag} / {env_prefix}{key.upper()}" + (f" ({rest})" if rest else "")
+        lines.append(f"bad setting {where}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def load_settings(cls: type[_S], args: list[str] | None = None) -> _S:
+    """Read ``cls`` from the environment and ``args`` (default: ``sys.argv[1:]``).
+
+    A bad value stops start-up with :class:`SettingsError` (exit status 1) whose message names the
+    flag and the environment variable."""
+    try:
+        return CliApp.run(cls, cli_args=sys.argv[1:] if args is None else args)
+    except ValidationError as exc:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        raise SettingsError(describe_errors(exc, prefix)) from exc
