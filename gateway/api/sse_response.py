@@ -1,0 +1,127 @@
+"""The SSE response: a small ASGI callable that writes the hub's batches to one client.
+
+Why not FastAPI's ``EventSourceResponse`` or sse-starlette: both pull one event at a time from a
+per-client generator (a queue per client) and write each event separately; the hub needs one write
+of a shared, pre-encoded batch per wake-up. ``bench/gateway/fanout_quick.py`` measures the
+difference (see ``docs/events.md``).
+
+Tasks: the request's own task (uvicorn's) runs :meth:`EventStream._pump`; one small task listens for
+``http.disconnect``. Nothing else: pings and the slow-client sweep come from the hub's single tick.
+
+How a stream ends:
+* the client goes away -> the listener closes the subscriber -> the pump ends the response;
+* shutdown -> :meth:`Hub.close_all` closes every subscriber -> same;
+* the client stopped reading and the write stays blocked for ``--slow-stream-timeout`` -> the hub
+  kicks the stream: with pigw's server the connection is aborted (``pigw.abort`` in the scope, see
+  :mod:`gateway.server`), which releases the blocked write at once; under another server the task is
+  cancelled out of its write instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Final
+
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
+
+from gateway.hub import Hub, Subscriber, Transport
+from gateway.readiness import Readiness
+from gateway.runtime import StreamSlots
+
+logger = logging.getLogger("gateway.stream")
+
+HEADERS: Final = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-store"),
+    (b"x-accel-buffering", b"no"),  # nginx: do not buffer the stream
+]
+
+#: The ASGI scope extension pigw's server adds: ``{"abort": callable}`` drops the connection and
+#: its unsent data at once.
+ABORT_EXTENSION: Final = "pigw.abort"
+
+
+class EventStream(Response):
+    """One ``GET /api/events`` response (a :class:`~starlette.responses.Response` so that FastAPI
+    passes it through; only :meth:`__call__` matters)."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        readiness: Readiness,
+        slots: StreamSlots,
+        *,
+        devices: frozenset[str] | None,
+        types: frozenset[str] | None,
+        last_event_id: str | None,
+        snapshot_wait: float,
+    ) -> None:
+        super().__init__(status_code=200, media_type="text/event-stream")
+        self.hub = hub
+        self.readiness = readiness
+        self.slots = slots
+        self.devices = devices
+        self.types = types
+        self.last_event_id = last_event_id
+        self.snapshot_wait = snapshot_wait
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        hub = self.hub
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+            if not hub.can_resume(self.last_event_id):
+                # The first snapshot is never emptier than the broker's retained state (bounded).
+                await self.readiness.wait_loaded(self.snapshot_wait)
+            sub, _ = hub.subscribe(Transport.SSE, self.devices, self.types, self.last_event_id)
+            sub.task = asyncio.current_task()
+            extension = (scope.get("extensions") or {}).get(ABORT_EXTENSION)
+            sub.abort = extension.get("abort") if extension else None
+            listener = asyncio.create_task(_listen(receive, hub, sub))
+            try:
+                await self._pump(sub, send)
+            finally:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+                hub.unsubscribe(sub)
+        finally:
+            self.slots.release()
+
+    async def _pump(self, sub: Subscriber, send: Send) -> None:
+        hub = self.hub
+        take = hub.take_sse
+        message: Message = {"type": "http.response.body", "body": b"", "more_body": True}
+        while True:
+            chunk = take(sub)
+            if chunk:
+                message["body"] = chunk
+                sub.sending_since = hub.now
+                try:
+                    await send(message)
+                except asyncio.CancelledError:
+                    if not sub.kicked:
+                        raise
+                    # Cancelled out of a blocked write by the hub (a server without the abort
+                    # extension): end here; the server closes the connection.
+                    task = asyncio.current_task()
+                    if task is not None:
+                        task.uncancel()
+                    return
+                sub.sending_since = None
+                sub.last_write = hub.now
+                continue
+            if sub.closed is not None:
+                break
+            await hub.wait(sub)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _listen(receive: Receive, hub: Hub, sub: Subscriber) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            hub.close(sub, "disconnect")
+            return

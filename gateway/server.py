@@ -1,0 +1,131 @@
+"""Running the app under uvicorn (uvloop + httptools), with two additions pigw needs.
+
+1. **Size limits while parsing.** httptools (llhttp) puts no limit on the request line or the
+   header block: uvicorn would buffer a URL or headers of any size before the app sees them.
+   :func:`limited_protocol` counts bytes in the parser callbacks and answers 414 (URL) or 431
+   (headers) as soon as a limit is passed, so nothing oversized is buffered and the client gets a
+   4xx, never a 5xx (issue 6). It also offers the ``pigw.abort`` scope extension, with which the
+   hub drops the connection of a stream whose client stopped reading (a plain ``close()`` would
+   wait forever to flush data that client never reads).
+2. **Shutdown that never hangs on streams.** uvicorn waits for open connections *before* it runs
+   the lifespan's shutdown, so the lifespan alone cannot end endless streams in time.
+   :class:`GatewayServer` ends them first (:meth:`Hub.close_all`), then shuts down as usual.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Any, Final
+
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+
+logger = logging.getLogger("gateway.server")
+
+#: uvicorn ends connections still open this long after shutdown began (a safety net: pigw ends its
+#: own streams at once).
+GRACEFUL_SHUTDOWN: Final = 10
+#: Largest WebSocket message a client may send (commands are tiny).
+WS_MAX_SIZE: Final = 64 * 1024
+
+_REASONS: Final = {414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
+
+
+class _Refused(Exception):
+    pass
+
+
+def limited_protocol(max_url: int, max_headers: int) -> type[HttpToolsProtocol]:
+    """uvicorn's httptools protocol with URL/header limits and the ``pigw.abort`` extension."""
+
+    class LimitedHttpToolsProtocol(HttpToolsProtocol):
+        _refusal: tuple[int, str] | None = None
+        _url_bytes = 0
+        _header_bytes = 0
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._url_bytes = 0
+            self._header_bytes = 0
+            self.scope["extensions"] = {"pigw.abort": {"abort": self.transport.abort}}
+
+        def on_url(self, url: bytes) -> None:
+            self._url_bytes += len(url)
+            if self._url_bytes > max_url:
+                self._refusal = (414, "URL too long")
+                raise _Refused
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._header_bytes += len(name) + len(value) + 4
+            if self._header_bytes > max_headers:
+                self._refusal = (431, "request headers too large")
+                raise _Refused
+            super().on_header(name, value)
+
+        def data_received(self, data: bytes) -> None:
+            if self._refusal is not None:
+                return  # answered already; the connection is closing
+            super().data_received(data)
+
+        def send_400_response(self, msg: str) -> None:
+            # httptools reports an exception raised in a callback as a parse error, which uvicorn
+            # answers with 400: answer the limit's own status instead.
+            if self._refusal is None:
+                super().send_400_response(msg)
+                return
+            status, text = self._refusal
+            body = text.encode()
+            self.transport.write(
+                b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                b"content-length: %d\r\nconnection: close\r\n\r\n%s"
+                % (status, _REASONS[status], len(body), body)
+            )
+            self.transport.close()
+            logger.info("refused a request: %s", text, extra={"status": status})
+
+    return LimitedHttpToolsProtocol
+
+
+class GatewayServer(uvicorn.Server):
+    """uvicorn's server, ending the app's streams before waiting for connections to close."""
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self.gateway_app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        runtime = getattr(self.gateway_app.state, "runtime", None)
+        if runtime is not None:
+            runtime.hub.close_all("shutdown")
+        await super().shutdown(sockets)
+
+
+def server_config(app: FastAPI, settings: GatewaySettings, **overrides: Any) -> uvicorn.Config:
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "loop": "uvloop",
+        "http": limited_protocol(settings.max_url_bytes, settings.max_header_bytes),
+        "ws": "websockets-sansio",
+        "ws_max_size": WS_MAX_SIZE,
+        "lifespan": "on",
+        "log_config": None,  # pigw.logs set up the handlers; uvicorn's loggers propagate to them
+        "access_log": True,
+        "proxy_headers": True,
+        "server_header": False,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,
+    }
+    options.update(overrides)
+    return uvicorn.Config(app, **options)
+
+
+def serve(settings: GatewaySettings) -> None:
+    """Run the gateway until SIGINT/SIGTERM."""
+    app = create_app(settings)
+    GatewayServer(server_config(app, settings), app).run()
