@@ -83,9 +83,6 @@ class GatewaySettings(CommonSettings):
     session_expiry: int = Field(
         86_400, ge=0, description="seconds the broker keeps the gateway's session while away"
     )
-    mqtt_queue: int = Field(
-        20_000, ge=100, description="MQTT messages waiting for the gateway at most"
-    )
 
     @field_validator("gateway_id")
     @classmethod
