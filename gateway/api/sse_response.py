@@ -104,7 +104,12 @@ class EventStream(Response):
         abort: Callable[[], None] = extension["abort"]
         sub.abort = abort
         pump = asyncio.create_task(self._pump(sub, extension["send"]))
-        pump.add_done_callback(lambda task: task.cancelled() or (task.exception() and abort()))
+
+        def abort_on_failure(task: asyncio.Task[None]) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                abort()  # a failed pump must not leave the listener waiting for the client
+
+        pump.add_done_callback(abort_on_failure)
         try:
             await _listen(receive, self.hub, sub)
             await pump
