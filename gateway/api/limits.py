@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 Refused = Callable[[str], None]
 
 
-class _BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a body passes the limit. An HTTPException, because FastAPI turns
+    any other exception while reading a body into 400."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "request body too large")
 
 
 class RequestLimits:
@@ -79,7 +84,8 @@ class RequestLimits:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    raise _BodyTooLarge
+                    self.refused("body")
+                    raise BodyTooLarge
             return message
 
         async def watching_send(message: Message) -> None:
@@ -90,12 +96,11 @@ class RequestLimits:
 
         try:
             await self.app(scope, counting_receive, watching_send)
-        except _BodyTooLarge:
+        except BodyTooLarge:
             if started:
                 raise
-            await self._refuse(
-                scope, receive, send, status=413, text="request body too large", reason="body"
-            )
+            response = PlainTextResponse("request body too large", 413, {"connection": "close"})
+            await response(scope, receive, send)
 
     async def _refuse(
         self, scope: Scope, receive: Receive, send: Send, *, status: int, text: str, reason: str
