@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -128,6 +129,8 @@ class Gateway:
         return 0.0
 
     def stop(self) -> int | None:
+        """SIGTERM and wait. uvicorn re-raises the signal once it has shut down cleanly, so a clean
+        stop exits with -SIGTERM."""
         return self.process.stop()
 
 
@@ -152,6 +155,7 @@ class SseClient:
     ended: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _client: httpx.Client | None = None
+    _response: httpx.Response | None = None
 
     def start(self) -> SseClient:
         threading.Thread(target=self._run, daemon=True).start()
@@ -162,6 +166,7 @@ class SseClient:
         self._client = httpx.Client(timeout=httpx.Timeout(10, read=None))
         try:
             with self._client.stream("GET", self.url, headers=self.headers) as response:
+                self._response = response
                 self.status = response.status_code
                 fields: dict[str, str] = {}
                 for line in response.iter_lines():
@@ -169,6 +174,7 @@ class SseClient:
         except (httpx.HTTPError, RuntimeError):
             pass
         finally:
+            self._client.close()
             self.ended = True
             if self.status is None:
                 self.status = -1
@@ -194,8 +200,15 @@ class SseClient:
                 fields[name] = value
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+        """Hang up (as a browser tab that is closed) and wait for the reader to notice."""
+        if self.ended:
+            return
+        if self._response is not None:
+            stream = self._response.extensions.get("network_stream")
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
+        wait_until(lambda: self.ended, 10, "the SSE reader to stop")
 
     def snapshot(self) -> list[SseEvent]:
         with self._lock:
