@@ -18,7 +18,7 @@ from pathlib import Path
 from device_agent.actuation import Actuation
 from device_agent.config import BoardConfig, DigitalSensor
 from device_agent.discovery import discovery_payload
-from device_agent.hardware.board import build_board
+from device_agent.hardware.board import Board, build_board
 from device_agent.mqtt import Incoming, LinkHandlers, MqttLink
 from device_agent.outbox import Outbox
 from device_agent.publisher import Publisher, json_bytes
