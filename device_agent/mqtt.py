@@ -24,6 +24,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from device_agent.backoff import Backoff
 from device_agent.settings import AgentSettings
@@ -131,8 +132,13 @@ class MqttLink:
         if reason.is_failure:
             self.loop.call_soon_threadsafe(self._refused, reason.value, str(reason))
             return
-        for topic in self.subscriptions:
-            client.subscribe(topic, qos=1)
+        if self.protocol == paho.MQTTv5:
+            # retainAsPublished: a retained /set published while we are subscribed keeps its retain
+            # flag (MQTT 5.0 §3.8.3.1), so it is refused like one delivered at subscribe time.
+            options = SubscribeOptions(qos=1, retainAsPublished=True)
+            client.subscribe([(topic, options) for topic in self.subscriptions])
+        else:
+            client.subscribe([(topic, 1) for topic in self.subscriptions])
         self.loop.call_soon_threadsafe(self._up)
 
     def _on_disconnect(self, _c: paho.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:

@@ -29,9 +29,9 @@ from pigw.contract import (
     ContractError,
     Topics,
     decode_replay,
+    encode_ack,
     encode_availability,
     encode_backlog,
-    encode_model,
 )
 
 log = logging.getLogger(__name__)
@@ -243,7 +243,7 @@ class Publisher:
         response_topic: str | None,
         correlation: bytes | None,
     ) -> None:
-        payload = encode_model(ack)
+        payload = encode_ack(ack)
         self._publish(self.topics.ack(self.device_id, actuator), payload)
         if response_topic and self.link is not None:
             props = self.link.response_properties(correlation)

@@ -136,7 +136,7 @@ class Simulator:
         signal = Signal(spec, seed=self.seed + len(self._drivers))
         if isinstance(config, DigitalSensor):
             pin = self.factory.pin(config.pin)
-            self._drivers.append((signal, lambda v, p=pin, s=signal: _drive(p, s, v)))
+            self._drivers.append((signal, _EdgeDriver(pin, signal)))
         elif isinstance(config, DistanceSensor):
             echo = self.factory.pin(config.echo)
             trigger = self.factory.pin(config.trigger, pin_class=_TriggerPin, echo_pin=echo)
@@ -181,13 +181,24 @@ class Simulator:
             self._tmp.cleanup()
 
 
-def _drive(pin: Any, signal: Signal, value: float) -> None:
-    level = value > (signal.spec.low + signal.spec.high) / 2
-    if bool(pin.state) != level:
+class _EdgeDriver:
+    """Drives a digital pin when its signal *changes* level, so a test may also drive the pin by
+    hand between two changes of a slow signal without the simulator undoing it."""
+
+    def __init__(self, pin: Any, signal: Signal) -> None:
+        self.pin = pin
+        self.middle = (signal.spec.low + signal.spec.high) / 2
+        self.level: bool | None = None
+
+    def __call__(self, value: float) -> None:
+        level = value > self.middle
+        if level == self.level:
+            return
+        self.level = level
         if level:
-            pin.drive_high()
+            self.pin.drive_high()
         else:
-            pin.drive_low()
+            self.pin.drive_low()
 
 
 def _echo(trigger: Any, metres: float) -> None:
