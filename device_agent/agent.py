@@ -12,9 +12,9 @@ import asyncio
 import logging
 import secrets
 import signal
-from importlib.metadata import version
 from pathlib import Path
 
+import pigw
 from device_agent.actuation import Actuation
 from device_agent.config import BoardConfig, DigitalSensor
 from device_agent.discovery import discovery_payload
@@ -43,7 +43,7 @@ STATS_INTERVAL = 600.0
 
 
 def software_version() -> str:
-    return version("pigw")
+    return pigw.__version__
 
 
 def build_meta(board: BoardConfig, device_id: str, boot: str) -> DeviceMeta:

@@ -276,6 +276,7 @@ class Publisher:
             "outbox_rows": self.outbox.rows,
             "outbox_unacked": self.outbox.outstanding,
             "outbox_dropped": self.outbox.dropped,
+            "outbox_commits": self.outbox.commits,
             "inflight": self.inflight,
         }
 
