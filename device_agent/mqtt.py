@@ -78,6 +78,7 @@ class MqttLink:
         self.protocol = paho.MQTTv5
         self.connected = False
         self.connects = 0
+        self.generation = 0  # +1 per paho client object: message ids of an old one mean nothing
         self.backoff = Backoff(settings.mqtt_backoff_min, settings.mqtt_backoff_max)
         self._stopping = False
         self._stop_event = asyncio.Event()
@@ -87,6 +88,7 @@ class MqttLink:
 
     # --- the paho client --------------------------------------------------------------------
     def _make_client(self) -> paho.Client:
+        self.generation += 1
         v5 = self.protocol == paho.MQTTv5
         client = paho.Client(
             CallbackAPIVersion.VERSION2,

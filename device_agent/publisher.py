@@ -87,6 +87,7 @@ class Publisher:
         self._batch_done = asyncio.Event()
         self._replays: asyncio.Queue[bytes] = asyncio.Queue(REPLAY_QUEUE)
         self._state_topics: dict[str, str] = {}
+        self._generation = 0
 
     @property
     def online(self) -> bool:
@@ -125,6 +126,12 @@ class Publisher:
 
     # --- connection events ------------------------------------------------------------------
     def on_connected(self) -> None:
+        if self.link is not None and self.link.generation != self._generation:
+            # A new paho client (protocol fallback) will never acknowledge the old one's
+            # messages: forget them, so that their rows go out with the backlog.
+            self._generation = self.link.generation
+            self._deliveries.clear()
+            self._inflight_seqs.clear()
         self.republish_all()
         self._backlog_task = asyncio.get_running_loop().create_task(
             self._drain_backlog(), name="backlog"

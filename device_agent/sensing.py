@@ -36,6 +36,7 @@ class Sensing:
         self.availability: dict[str, Availability] = {}
         self.tasks: list[asyncio.Task[None]] = []
         self.edges = 0
+        self.stopped = False
 
     def start(self) -> None:
         """Publish every digital input's current level, then watch edges and sample values."""
@@ -58,6 +59,7 @@ class Sensing:
             self.tasks.append(self.loop.create_task(self._simulate(), name="simulator"))
 
     async def stop(self) -> None:
+        self.stopped = True  # edges still in flight from gpiozero's threads are ignored
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -73,6 +75,8 @@ class Sensing:
             return
 
     def edge(self, sensor_id: str, level: bool) -> None:
+        if self.stopped:
+            return
         self.edges += 1
         debouncer = self.debouncers[sensor_id]
         decision = debouncer.edge(level, self.loop.time())
@@ -82,6 +86,8 @@ class Sensing:
             self.loop.call_at(decision.recheck_at, self._settle, sensor_id)
 
     def _settle(self, sensor_id: str) -> None:
+        if self.stopped:
+            return
         debouncer = self.debouncers[sensor_id]
         if debouncer.settle(self.loop.time()) and debouncer.last_level is not None:
             self.publisher.state(sensor_id, True, debouncer.last_level, None)
