@@ -10,7 +10,10 @@
    server's own ``send``, so a stream writes its body without passing every batch through each
    middleware's ``send`` wrapper (those only act on ``http.response.start``, which goes through
    them as usual; measured: the wrappers cost a fifth of the fan-out's CPU).
-2. **Shutdown that never hangs on streams.** uvicorn waits for open connections *before* it runs
+2. **The stream in front of the framework.** ``GET /api/events`` is answered by
+   :class:`~gateway.api.events_fast.EventsFastPath` before FastAPI, so a long-lived stream does not
+   keep the framework's per-request objects alive (memory, see that module).
+3. **Shutdown that never hangs on streams.** uvicorn waits for open connections *before* it runs
    the lifespan's shutdown, so the lifespan alone cannot end endless streams in time.
    :class:`GatewayServer` ends them first (:meth:`Hub.close_all`), then shuts down as usual.
 """
@@ -24,8 +27,10 @@ from typing import Any, Final
 
 import uvicorn
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from gateway.api.events_fast import EventsFastPath
 from gateway.api.sse_response import STREAM_EXTENSION
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
@@ -118,7 +123,7 @@ class GatewayServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def server_config(app: FastAPI, settings: GatewaySettings, **overrides: Any) -> uvicorn.Config:
+def server_config(app: ASGIApp, settings: GatewaySettings, **overrides: Any) -> uvicorn.Config:
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -151,4 +156,5 @@ def serve(settings: GatewaySettings) -> None:
     """Run the gateway until SIGINT/SIGTERM."""
     app = create_app(settings)
     tune_gc()
-    GatewayServer(server_config(app, settings), app).run()
+    front = EventsFastPath(app, settings.cors_origin)
+    GatewayServer(server_config(front, settings), app).run()

@@ -64,8 +64,10 @@ class EventStream(Response):
         types: frozenset[str] | None,
         last_event_id: str | None,
         snapshot_wait: float,
+        extra_headers: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         super().__init__(status_code=200, media_type="text/event-stream")
+        self.start_headers = HEADERS + (extra_headers or [])
         self.hub = hub
         self.readiness = readiness
         self.slots = slots
@@ -77,7 +79,9 @@ class EventStream(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         hub = self.hub
         try:
-            await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": self.start_headers}
+            )
             if not hub.can_resume(self.last_event_id):
                 # The first snapshot is never emptier than the broker's retained state (bounded).
                 await self.readiness.wait_loaded(self.snapshot_wait)

@@ -154,6 +154,7 @@ class SseClient:
     status: int | None = None
     ended: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    headers_seen: dict[str, str] = field(default_factory=dict)
     _client: httpx.Client | None = None
     _response: httpx.Response | None = None
 
@@ -167,6 +168,7 @@ class SseClient:
         try:
             with self._client.stream("GET", self.url, headers=self.headers) as response:
                 self._response = response
+                self.headers_seen = dict(response.headers)
                 self.status = response.status_code
                 fields: dict[str, str] = {}
                 for line in response.iter_lines():

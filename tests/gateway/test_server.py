@@ -91,3 +91,18 @@ def test_uvicorn_logs_go_through_pigw_logging_as_json(start_gateway: StartGatewa
     gateway.get("/healthz")
     lines = [line for line in gateway.process.output().splitlines() if "/healthz" in line]
     assert lines and all(line.startswith("{") for line in lines)
+
+
+def test_the_stream_answers_cors_only_for_allowed_origins(start_gateway: StartGateway) -> None:
+    gateway = start_gateway("--cors-origin", "https://ui.example")
+    allowed = SseClient(gateway.url + "/api/events", {"Origin": "https://ui.example"}).start()
+    other = SseClient(gateway.url + "/api/events", {"Origin": "https://evil.example"}).start()
+    try:
+        assert allowed.headers_seen.get("access-control-allow-origin") == "https://ui.example"
+        assert allowed.headers_seen.get("access-control-allow-credentials") == "true"
+        assert "access-control-allow-origin" not in other.headers_seen
+    finally:
+        allowed.close()
+        other.close()
+    refused = httpx.get(gateway.url + "/api/events?device=NOT-AN-ID", timeout=10)
+    assert refused.status_code == 422 and refused.json()["detail"]
