@@ -29,6 +29,7 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from gateway.api.events_fast import EventsFastPath
 from gateway.api.sse_response import STREAM_EXTENSION
@@ -109,6 +110,17 @@ def limited_protocol(max_url: int, max_headers: int) -> type[HttpToolsProtocol]:
     return LimitedHttpToolsProtocol
 
 
+class AbortableWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol with the ``pigw.stream`` abort hook, so a WebSocket whose
+    client stopped reading is dropped at once instead of lingering until its buffers drain."""
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope["extensions"][STREAM_EXTENSION] = {"abort": self.transport.abort}
+
+
 class GatewayServer(uvicorn.Server):
     """uvicorn's server, ending the app's streams before waiting for connections to close."""
 
@@ -129,7 +141,7 @@ def server_config(app: ASGIApp, settings: GatewaySettings, **overrides: Any) -> 
         "port": settings.port,
         "loop": "uvloop",
         "http": limited_protocol(settings.max_url_bytes, settings.max_header_bytes),
-        "ws": "websockets-sansio",
+        "ws": AbortableWebSocketProtocol,
         "ws_max_size": WS_MAX_SIZE,
         "lifespan": "on",
         "log_config": None,  # pigw.logs set up the handlers; uvicorn's loggers propagate to them

@@ -23,6 +23,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from gateway.api.deps import authenticate, get_runtime
 from gateway.api.events import DeviceFilter, TypeFilter, stream_filters
+from gateway.api.sse_response import STREAM_EXTENSION
 from gateway.auth import Principal, Role
 from gateway.commands import CommandError
 from gateway.hub import Hub, Subscriber, Transport
@@ -99,6 +100,9 @@ async def _serve(
 ) -> None:
     hub = runtime.hub
     sub.task = asyncio.current_task()
+    extension = (websocket.scope.get("extensions") or {}).get(STREAM_EXTENSION)
+    if extension:
+        sub.abort = extension["abort"]  # a stalled client is dropped, not cancelled (sse_response)
     lock = asyncio.Lock()
     commands: set[asyncio.Task[None]] = set()
     reader = asyncio.create_task(

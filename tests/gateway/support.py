@@ -249,15 +249,35 @@ class StalledClient:
 
     port: int
     path: str = "/api/events"
+    websocket: bool = False
     sock: socket.socket | None = None
 
     def __enter__(self) -> StalledClient:
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.connect(("127.0.0.1", self.port))
-        sock.sendall(f"GET {self.path} HTTP/1.1\r\nHost: test\r\n\r\n".encode())
+        upgrade = (
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            if self.websocket
+            else ""
+        )
+        sock.sendall(f"GET {self.path} HTTP/1.1\r\nHost: test\r\n{upgrade}\r\n".encode())
         self.sock = sock
         return self
+
+    def connected(self) -> bool:
+        """False once the server dropped the connection (reads what is buffered to find out)."""
+        assert self.sock is not None
+        self.sock.setblocking(False)
+        try:
+            while self.sock.recv(1 << 20):
+                pass
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        return False
 
     def __exit__(self, *exc: object) -> None:
         if self.sock is not None:

@@ -210,7 +210,7 @@ def test_a_client_that_never_reads_does_not_hold_back_another(
     fast = SseClient(gateway.url + "/api/events").start()
     try:
         fast.wait_count("snapshot", 1)
-        with StalledClient(gateway.port):
+        with StalledClient(gateway.port) as stalled:
             wait_until(lambda: gateway.metric('pigw_gateway_subscribers{transport="sse"}') == 2, 10)
             big = "x" * 250
             for seq in range(1, count + 1):
@@ -232,9 +232,34 @@ def test_a_client_that_never_reads_does_not_hold_back_another(
                 "the stalled stream to be closed",
             )
             wait_until(lambda: gateway.metric('pigw_gateway_subscribers{transport="sse"}') == 1, 10)
+            wait_until(lambda: not stalled.connected(), 20, "the connection to be dropped")
         assert "ASGI callable returned without completing" not in gateway.process.output()
     finally:
         fast.close()
+
+
+def test_a_websocket_that_never_reads_is_dropped(
+    start_gateway: StartGateway, mqtt: Recorder
+) -> None:
+    announce(mqtt, "d1")
+    gateway = start_gateway(
+        "--ring-events", "50000", "--ring-bytes", str(32 * 1024 * 1024),
+        "--slow-stream-timeout", "2",
+    )  # fmt: skip
+    with StalledClient(gateway.port, "/api/ws", websocket=True) as stalled:
+        wait_until(lambda: gateway.metric('pigw_gateway_subscribers{transport="ws"}') == 1, 10)
+        for seq in range(1, 12_001):
+            mqtt.client.publish(T.state("d1", "t"), state(seq, float(seq), unit="x" * 250), qos=1)
+        wait_until(
+            lambda: (
+                gateway.metric('pigw_gateway_slow_subscriber_actions_total{action="closed"}') == 1
+            ),
+            60,
+            "the stalled WebSocket to be closed",
+        )
+        wait_until(lambda: gateway.metric('pigw_gateway_subscribers{transport="ws"}') == 0, 10)
+        wait_until(lambda: not stalled.connected(), 20, "the connection to be dropped")
+    assert "Exception in ASGI application" not in gateway.process.output()
 
 
 def test_backlog_replays_are_deduplicated_and_gaps_ask_for_a_replay(
