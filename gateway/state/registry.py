@@ -13,10 +13,14 @@ from typing import Any, Final, Literal
 
 from gateway.hub.wire import dumps
 from gateway.state.history import History, Reading
-from pigw.contract import DeviceMeta, StateMessage, Value, format_ts
+from pigw.contract import ContractError, DeviceMeta, StateMessage, Value, format_ts
 
 #: A point is stale after this many declared periods without a reading (issue 4).
 STALE_PERIODS: Final = 2.5
+#: Bounds against a publisher that invents ids: messages beyond them are refused (counted as
+#: ``too_many_devices`` / ``too_many_points``), what is known stays.
+MAX_DEVICES: Final = 10_000
+MAX_POINTS: Final = 1024
 
 Role = Literal["sensor", "actuator"]
 
@@ -79,6 +83,8 @@ class Registry:
     def ensure(self, device: str) -> DeviceState:
         state = self.devices.get(device)
         if state is None:
+            if len(self.devices) >= MAX_DEVICES:
+                raise ContractError("too_many_devices", f"more than {MAX_DEVICES} devices")
             state = self.devices[device] = DeviceState(device)
         return state
 
@@ -120,15 +126,17 @@ class Registry:
         """Record a state message; True when it became the point's current value (its seq is
         newer than the one held). Sensor readings also go into the point's history."""
         state = self.ensure(device)
+        current = state.points.get(point)
+        if current is None:
+            if len(state.points) >= MAX_POINTS:
+                raise ContractError("too_many_points", f"{device!r} has {MAX_POINTS} points")
+            current = state.points[point] = PointState()
         if (role or state.role(point)) == "sensor":
             history = state.histories.get(point)
             if history is None:
                 history = state.histories[point] = History(self.history_size)
             history.add(message.seq, message.ts, message.value)
-        current = state.points.get(point)
-        if current is None:
-            current = state.points[point] = PointState()
-        elif current.seq is not None and message.seq <= current.seq:
+        if current.seq is not None and message.seq <= current.seq:
             return False
         current.value = message.value
         current.unit = message.unit

@@ -210,3 +210,15 @@ def test_retained_values_of_several_sensors_open_no_gap(intake: Intake) -> None:
     assert doc(intake)["sensors"]["door"]["value"] is False
     intake.handle(T.state("d1", "t"), state(44), False)
     assert intake.gaps.missing("d1") == [(41, 43)]
+
+
+def test_invented_ids_are_bounded(intake: Intake, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("gateway.state.registry.MAX_DEVICES", 3)
+    monkeypatch.setattr("gateway.state.registry.MAX_POINTS", 2)
+    for i in range(5):
+        intake.handle(T.state(f"dev{i}", "t"), state(1), False)
+    for point in ("a", "b", "c"):
+        intake.handle(T.state("dev0", point), state(2 + ord(point)), False)
+    assert sorted(intake.registry.devices) == ["dev0", "dev1", "dev2"]
+    assert sorted(intake.registry.devices["dev0"].points) == ["a", "t"]
+    assert intake.rejections.counts == {"too_many_devices": 2, "too_many_points": 2}
