@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -36,8 +35,6 @@ from starlette.types import Message, Receive, Scope, Send
 from gateway.hub import Hub, Subscriber, Transport
 from gateway.readiness import Readiness
 from gateway.runtime import StreamSlots
-
-logger = logging.getLogger("gateway.stream")
 
 HEADERS: Final = [
     (b"content-type", b"text/event-stream; charset=utf-8"),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import math
 from typing import Annotated, Any, Final
 from urllib.parse import urlsplit
@@ -31,8 +30,6 @@ from gateway.hub.wire import dumps
 from gateway.runtime import Runtime
 
 router = APIRouter(tags=["events"])
-logger = logging.getLogger("gateway.stream")
-
 #: Commands one WebSocket may have waiting for their acks at once.
 MAX_PENDING_COMMANDS: Final = 8
 

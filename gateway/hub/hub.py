@@ -144,6 +144,8 @@ class Hub:
         if resume is not Resume.HIT:
             sub.cursor = self.ring.head + 1
             sub.intro_snapshot = self._snapshot(sub.devices)
+        if self.closing:
+            sub.closed = "shutdown"  # subscribed while the gateway shuts down: end at once
         self._subscribers.add(sub)
         self._counts[transport] += 1
         return sub, resume

@@ -248,3 +248,10 @@ def test_event_ids_parse_strictly() -> None:
     assert parse_event_id("abc-12") is not None
     for bad in (None, "", "12", "abc-", "abc-x", "abc-١٢", "a" * 80):
         assert parse_event_id(bad) is None
+
+
+def test_a_stream_subscribing_during_shutdown_ends_at_once() -> None:
+    hub = make_hub()
+    hub.close_all()
+    late, _ = hub.subscribe(Transport.SSE)
+    assert late.closed == "shutdown" and hub.has_pending(late)
