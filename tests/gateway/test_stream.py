@@ -339,3 +339,22 @@ def test_max_streams_refuses_with_503(start_gateway: StartGateway, mqtt: Recorde
     finally:
         for client in clients:
             client.close()
+
+
+def test_messages_published_while_the_gateway_was_away_arrive_after_its_restart(
+    start_gateway: StartGateway, mqtt: Recorder
+) -> None:
+    # The persistent session (fixed client id, clean start off, a session expiry) keeps QoS 1
+    # messages for the gateway while it is away: a backlog published then is not lost.
+    announce(mqtt, "d1")
+    publish_readings(mqtt, "d1", range(1, 3))
+    first = start_gateway()
+    assert first.get("/api/devices/d1").json()["sensors"]["t"]["seq"] == 2
+    first.stop()
+    mqtt.publish(T.backlog("d1"), backlog("t", [3, 4, 5]))  # not retained: only the session has it
+    second = start_gateway()
+    # The new gateway knows seq 2 from the retained state and 3..5 from the session (seq 1 was
+    # only ever in the first gateway's memory).
+    history = second.get("/api/devices/d1/sensors/t/history").json()["readings"]
+    assert [r["seq"] for r in history] == [2, 3, 4, 5]
+    assert second.get("/api/devices/d1").json()["sensors"]["t"]["seq"] == 5
