@@ -16,7 +16,7 @@ import math
 from typing import Annotated, Any, Final
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Query, WebSocket
+from fastapi import APIRouter, HTTPException, Query, WebSocket
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect
 
@@ -72,8 +72,8 @@ async def ws(
         return
     try:
         devices, types = stream_filters(device, type)
-    except Exception as exc:  # noqa: BLE001 - HTTPException from the shared checks
-        await _deny(websocket, 422, str(getattr(exc, "detail", exc)))
+    except HTTPException as exc:
+        await _deny(websocket, exc.status_code, str(exc.detail))
         return
     if runtime.hub.closing or not runtime.slots.acquire():
         runtime.refuse("max_streams")
