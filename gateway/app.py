@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -75,4 +76,16 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         refused=refused,
     )
     dashboard.install_dashboard(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with the stream's schema a plain reference: FastAPI marks the body of a
+    non-JSON response ``"type": "string"`` beside the model's ``$ref``, which type generators read
+    as ``string & StreamEvent``."""
+    if app.openapi_schema is None:
+        document = FastAPI.openapi(app)
+        events = document["paths"]["/api/events"]["get"]["responses"]["200"]["content"]
+        events["text/event-stream"]["schema"].pop("type", None)
+    return app.openapi_schema  # type: ignore[return-value]

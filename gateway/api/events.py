@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Header, HTTPException, Query
-from fastapi.responses import Response
 
 from gateway.api import schemas
 from gateway.api.deps import RuntimeDep, ViewerDep
@@ -62,9 +61,10 @@ def take_slot(runtime: Runtime) -> None:
 
 @router.get(
     "/api/events",
-    response_class=Response,
+    status_code=200,
+    response_class=EventStream,
     responses={
-        200: {"content": {"text/event-stream": {}}, "description": "the event stream"},
+        200: {"model": schemas.StreamEvent, "description": "the event stream (one per event)"},
         401: {"model": schemas.Problem},
         503: {"model": schemas.Problem, "description": "too many streams, or shutting down"},
     },

@@ -85,3 +85,62 @@ class Readiness(BaseModel):
 
 class Problem(BaseModel):
     detail: str
+
+
+# --- the stream's events (docs/events.md); documented on GET /api/events -------------------------
+class ReadingEvent(BaseModel):
+    device: str
+    sensor: str
+    value: JsonValue
+    unit: str | None
+    ts: str
+    seq: int
+    boot: str
+    hist: bool = Field(description="a late reading (backlog or replay): history, not the value now")
+
+
+class ActuatorEvent(BaseModel):
+    device: str
+    actuator: str
+    value: JsonValue
+    unit: str | None
+    ts: str
+    seq: int
+    boot: str
+    hist: bool
+
+
+class StatusEvent(BaseModel):
+    device: str
+    online: bool
+
+
+class MetaEvent(BaseModel):
+    device: str
+    meta: DeviceMeta | None
+    removed: bool = Field(False, description="true (and meta null): drop the device")
+
+
+class BrokerEvent(BaseModel):
+    connected: bool
+
+
+class ResetEvent(BaseModel):
+    reason: Literal["epoch", "expired", "behind"]
+
+
+class StreamEvent(BaseModel):
+    """One event: on SSE as ``id:``/``event:``/``data:`` lines, on the WebSocket as this JSON."""
+
+    id: str | None = Field(description="<epoch>-<n>; null for reset")
+    type: Literal["snapshot", "reading", "actuator", "status", "meta", "ack", "broker", "reset"]
+    data: (
+        Devices
+        | ReadingEvent
+        | ActuatorEvent
+        | StatusEvent
+        | MetaEvent
+        | CommandAck
+        | BrokerEvent
+        | ResetEvent
+    )

@@ -51,6 +51,8 @@ class EventStream(Response):
     """One ``GET /api/events`` response (a :class:`~starlette.responses.Response` so that FastAPI
     passes it through; only :meth:`__call__` matters)."""
 
+    media_type = "text/event-stream"
+
     def __init__(
         self,
         hub: Hub,
