@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from tests.support.waiting import wait_until
@@ -32,6 +34,18 @@ class Delivered:
     payload: bytes
 
 
+class _ClosingSSLSocket(ssl.SSLSocket):
+    """Closes itself when the handshake fails. paho 2.2 (``_ssl_wrap_socket``) drops the socket
+    without closing it when ``do_handshake`` raises, which pytest reports as a ResourceWarning."""
+
+    def do_handshake(self, block: bool = False) -> None:
+        try:
+            super().do_handshake(block)
+        except BaseException:
+            self.close()
+            raise
+
+
 class LoginRefused(AssertionError):
     """The broker refused the CONNECT; ``reason`` is the CONNACK reason code."""
 
@@ -48,9 +62,16 @@ class Account:
         port: int,
         username: str | None = None,
         password: str | None = None,
+        *,
         tls: ssl.SSLContext | None = None,
         host: str = "127.0.0.1",
+        client_id: str | None = None,
+        session_expiry: int | None = None,
     ) -> None:
+        """Connect and wait for the CONNACK; raise :class:`LoginRefused` if it says no.
+
+        With ``session_expiry`` (seconds) the client asks for a persistent session (clean start
+        off), as the gateway does, so the broker queues QoS 1 messages while it is away."""
         self.username = username
         self.messages: list[Delivered] = []
         self._lock = threading.Lock()
@@ -59,28 +80,42 @@ class Account:
         self._subacks: dict[int, list[ReasonCode]] = {}
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=f"test-{username or 'anonymous'}-{next(_ids)}",
+            client_id=client_id or f"test-{username or 'anonymous'}-{next(_ids)}",
             protocol=mqtt.MQTTv5,
+            # A refused login must end the client, not start paho's retry loop.
+            reconnect_on_failure=False,
         )
         if username is not None:
             self.client.username_pw_set(username, password)
         if tls is not None:
+            tls.sslsocket_class = _ClosingSSLSocket
             self.client.tls_set_context(tls)
         self.client.on_connect = self._on_connect
         self.client.on_publish = self._on_publish
         self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
         # A TLS failure raises here, in the handshake, before any MQTT packet.
-        self.client.connect(host, port, keepalive=30)
+        properties = None
+        if session_expiry is not None:
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = session_expiry
+        self.client.connect(
+            host,
+            port,
+            keepalive=30,
+            clean_start=session_expiry is None,
+            properties=properties,
+        )
         self.client.loop_start()
         reason = wait_until(lambda: self._connack and self._connack[0], 10, "CONNACK")
         if reason.is_failure:
-            # paho would keep retrying a refused login; stop it before reporting.
             self.close()
             raise LoginRefused(reason)
 
     # paho callbacks, on paho's thread
-    def _on_connect(self, _c: object, _u: object, _f: object, reason: ReasonCode, _p: object) -> None:
+    def _on_connect(
+        self, _c: object, _u: object, _f: object, reason: ReasonCode, _p: object
+    ) -> None:
         with self._lock:
             self._connack.append(reason)
 

@@ -77,7 +77,9 @@ def installation(tmp_path_factory: pytest.TempPathFactory) -> Installation:
     """Certificates, accounts and the ACL, made once per test session the documented way."""
     etc = tmp_path_factory.mktemp("etc-mosquitto-pigw")
     secrets = tmp_path_factory.mktemp("client-secrets")
-    run_script(MAKE_CERTS, etc, "--server", "127.0.0.1", "--server", "localhost", "--client", "dev1")
+    run_script(
+        MAKE_CERTS, etc, "--server", "127.0.0.1", "--server", "localhost", "--client", "dev1"
+    )
     foreign = tmp_path_factory.mktemp("foreign-pki")
     run_script(MAKE_CERTS, foreign, "--server", "127.0.0.1")
     for account in ACCOUNTS:
@@ -102,16 +104,24 @@ class ProductionBroker:
         assert self.mosquitto.tls_port is not None
         return self.mosquitto.tls_port
 
-    def login(self, account: str, tls: bool = False, client_cert: str | None = None) -> Account:
+    def login(
+        self,
+        account: str,
+        tls: bool = False,
+        client_cert: str | None = None,
+        client_id: str | None = None,
+        session_expiry: int | None = None,
+    ) -> Account:
         """Log in as ``account`` with its real password, on the plain or the TLS listener."""
-        if tls or client_cert is not None:
-            return Account(
-                self.tls_port,
-                account,
-                self.installation.password(account),
-                tls=self.installation.tls_context(client_cert),
-            )
-        return Account(self.port, account, self.installation.password(account))
+        use_tls = tls or client_cert is not None
+        return Account(
+            self.tls_port if use_tls else self.port,
+            account,
+            self.installation.password(account),
+            tls=self.installation.tls_context(client_cert) if use_tls else None,
+            client_id=client_id,
+            session_expiry=session_expiry,
+        )
 
 
 StartBroker = Callable[..., ProductionBroker]

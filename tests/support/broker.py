@@ -23,6 +23,7 @@ def render_config(
     template: Path,
     port: int,
     replacements: Mapping[str, str] | None = None,
+    *,
     tls_port: int | None = None,
 ) -> str:
     """The text of ``template`` with its first loopback ``listener`` moved to ``port`` and each
@@ -59,6 +60,7 @@ class Mosquitto:
         port: int | None = None,
         replacements: Mapping[str, str] | None = None,
         extra_config: str = "",
+        *,
         tls_port: int | None = None,
     ) -> None:
         self.port = port or free_port()
@@ -68,7 +70,9 @@ class Mosquitto:
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_path = workdir / f"mosquitto-{self.port}.conf"
         self.config_path.write_text(
-            render_config(template, self.port, replacements, tls_port) + "\n" + extra_config,
+            render_config(template, self.port, replacements, tls_port=tls_port)
+            + "\n"
+            + extra_config,
             encoding="utf-8",
         )
         self.process = ManagedProcess(
