@@ -17,6 +17,8 @@ if [ "$purpose" = test ]; then
   command -v mosquitto_passwd >/dev/null 2>&1 || need+=(mosquitto)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+  # systemd-analyze checks the units in deploy/systemd offline (no running systemd needed).
+  command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
