@@ -55,6 +55,8 @@ def test_production_is_a_complete_config_not_a_drop_in() -> None:
     assert found["per_listener_settings"] == ["false"]  # one policy for both listeners
     assert found["persistence"] == ["true"]
     assert found["listener"] == ["1883 127.0.0.1", "8883"]
+    # A per-listener option: once per listener, or the other listener lets ids be taken over.
+    assert found["use_username_as_clientid"] == ["true", "true"]
 
 
 def test_a_client_on_mqtt_3_1_1_with_the_longest_keepalive_gets_in(

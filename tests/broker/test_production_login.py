@@ -11,6 +11,7 @@ import pytest
 from pigw.contract import Topics
 from tests.broker.accounts import LOGIN_REFUSED, Account, LoginRefused
 from tests.broker.conftest import ProductionBroker, StartBroker
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 TOPICS = Topics()
@@ -118,3 +119,35 @@ def test_mutual_tls_wants_a_client_certificate_as_well_as_the_password(
             "wrong",
             tls=broker.installation.tls_context(client_cert="dev1"),
         )
+
+
+def test_a_device_cannot_take_over_the_gateways_session(
+    production_broker: ProductionBroker,
+) -> None:
+    # Without use_username_as_clientid, dev1 connecting as "pigw-gateway-gw1" disconnected the
+    # gateway and Mosquitto threw away its session, with the reading queued in it.
+    gateway_id = "pigw-gateway-gw1"
+    gateway = production_broker.login("_gateway", client_id=gateway_id, session_expiry=3600)
+    gateway.subscribe(TOPICS.all_filter())
+    gateway.close()
+    device = production_broker.login("dev2")
+    queued = TOPICS.state("dev2", "temp1")
+    device.publish(queued, b'{"value": 1}')
+
+    intruder = production_broker.login("dev1", client_id=gateway_id, session_expiry=3600)
+    back = production_broker.login("_gateway", client_id=gateway_id, session_expiry=3600)
+    assert back.wait_for(queued)[0].payload == b'{"value": 1}'
+    # Each is its own client: the gateway's return did not disconnect the intruder, nor the other
+    # way round.
+    assert intruder.client.is_connected()
+    intruder.publish(TOPICS.status("dev1"), b"online")
+    back.wait_for(TOPICS.status("dev1"))
+    assert back.client.is_connected()
+
+
+def test_an_account_has_one_connection_at_a_time(production_broker: ProductionBroker) -> None:
+    # The price of the rule above: a second login of the same account replaces the first, so each
+    # gateway replica and each consumer needs an account of its own.
+    first = production_broker.login("_homeassistant")
+    production_broker.login("_homeassistant")
+    wait_until(lambda: not first.client.is_connected(), 10, "the first connection to be closed")
