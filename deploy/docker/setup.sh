@@ -33,8 +33,9 @@ cp "$repo/mosquitto/acl.example" "$out/broker/acl"
 cp "$out/pki/ca.crt" "$out/gateway/"
 cp "$out/pki/ca.crt" "$out/agent/"
 
-# An operator token in the gateway's tokens file format (<name> <role> <sha256 hex of the token>).
-token=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+# An operator token in the gateway's tokens file format (<name> <role> <sha256 hex of the token>),
+# shaped like the ones `pigw-gateway token create` makes: pigw_ + 256 random bits, URL-safe.
+token=pigw_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
 printf 'admin operator %s\n' "$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)" >"$out/gateway/tokens"
 
 chmod 0755 "$out"/broker "$out"/gateway "$out"/agent

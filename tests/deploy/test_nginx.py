@@ -180,3 +180,13 @@ def test_a_body_over_the_gateway_limit_is_refused_by_the_proxy_too(proxy: Proxy)
     with httpx.Client(verify=proxy.tls, timeout=READ_DEADLINE) as client:
         response = client.post(f"{proxy.base}/release", content=b"x" * (1024 * 1024 + 1))
     assert response.status_code == 413
+
+
+def test_headers_up_to_the_gateways_limit_reach_the_gateway(proxy: Proxy) -> None:
+    # The gateway answers 431 beyond a 32 KiB header block; nginx must not refuse earlier (its
+    # default is 8 KiB per line, answered with 400).
+    big = "x" * (16 * 1024)
+    with httpx.Client(verify=proxy.tls, timeout=READ_DEADLINE) as client:
+        response = client.get(f"{proxy.base}/headers", headers={"X-Big": big})
+    assert response.status_code == 200
+    assert response.json()["x-big"] == big
