@@ -1,0 +1,19 @@
+"""What a process costs, read from ``/proc`` (Linux): resident memory and open file descriptors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def rss_mib(pid: int) -> float:
+    """Resident set size of ``pid`` in MiB (``VmRSS`` of ``/proc/<pid>/status``)."""
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmRSS for process {pid}")
+
+
+def open_fds(pid: int) -> int:
+    """File descriptors ``pid`` has open (the entries of ``/proc/<pid>/fd``)."""
+    return len(os.listdir(f"/proc/{pid}/fd"))
