@@ -34,6 +34,12 @@ class Message:
     payload: bytes
     retain: bool
 
+    def __repr__(self) -> str:
+        # Short: hypothesis builds reprs of what it generated, and warns (an error under
+        # pytest's -W error) about reprs over 100 kB, which a 260 kB payload would be.
+        shown = self.payload if len(self.payload) <= 64 else self.payload[:64] + b"..."
+        return f"Message({self.topic!r}, {shown!r} ({len(self.payload)} B), retain={self.retain})"
+
 
 _level_chars = st.characters(
     codec="utf-8",

@@ -84,6 +84,7 @@ def test_agent_sigkill_goes_offline_within_the_keepalive_bound_and_seq_continues
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(900)  # minutes by design; the suite-wide 300 s is for `make test`
 def test_soak_agent_sigkill_goes_offline_within_the_keepalive_bound_and_seq_continues(
     broker: Mosquitto, system: System, figures: Figures
 ) -> None:

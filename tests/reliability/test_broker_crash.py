@@ -105,6 +105,7 @@ def test_broker_sigkill_and_restart_loses_and_repeats_nothing(
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(900)  # minutes by design; the suite-wide 300 s is for `make test`
 def test_soak_broker_sigkill_and_restart_loses_and_repeats_nothing(
     broker: Mosquitto, system: System, figures: Figures
 ) -> None:

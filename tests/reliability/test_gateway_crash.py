@@ -121,6 +121,7 @@ def test_gateway_sigkill_and_restart_clients_reset_and_converge(
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(900)  # minutes by design; the suite-wide 300 s is for `make test`
 def test_soak_gateway_sigkill_and_restart_clients_reset_and_converge(
     broker: Mosquitto, system: System, figures: Figures
 ) -> None:

@@ -135,6 +135,7 @@ def test_a_silent_network_cut_is_noticed_by_keepalive_and_loses_nothing(
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(900)  # minutes by design; the suite-wide 300 s is for `make test`
 def test_soak_silent_network_cuts_are_noticed_by_keepalive_and_lose_nothing(
     broker: Mosquitto, system: System, figures: Figures
 ) -> None:

@@ -164,6 +164,7 @@ def test_the_outbox_survives_power_cuts_and_keeps_every_acknowledged_reading(
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(900)  # minutes by design; the suite-wide 300 s is for `make test`
 def test_soak_the_outbox_survives_power_cuts_and_keeps_every_acknowledged_reading(
     tmp_path: Path, figures: Figures
 ) -> None:

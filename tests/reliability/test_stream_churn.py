@@ -142,6 +142,7 @@ def test_a_thousand_reconnecting_sse_clients_leave_tasks_fds_and_memory_at_basel
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(900)  # minutes by design; the suite-wide 300 s is for `make test`
 def test_soak_a_thousand_reconnecting_sse_clients_for_a_minute(
     broker: Mosquitto, system: System, figures: Figures
 ) -> None:
