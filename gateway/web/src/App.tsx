@@ -42,7 +42,12 @@ function Header({ dashboard }: { dashboard: Dashboard }) {
           <option value="sse">Server-Sent Events</option>
           <option value="ws">WebSocket</option>
         </select>
-        {dashboard.loggedIn ? (
+        {dashboard.session?.auth === "token" ? (
+          <span className="who">
+            {dashboard.session.name ?? "logged in"} ({dashboard.session.role})
+          </span>
+        ) : null}
+        {dashboard.session?.auth === "token" ? (
           <button type="button" className="link-button" onClick={() => void dashboard.logout()}>
             Log out
           </button>
@@ -74,6 +79,7 @@ function DeviceGrid({ dashboard }: { dashboard: Dashboard }) {
           device={device}
           commands={state.commands}
           now={state.now}
+          canCommand={dashboard.session?.role !== "viewer"}
           onSend={dashboard.send}
         />
       ))}

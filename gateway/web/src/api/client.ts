@@ -3,7 +3,7 @@
  * dashboard works at `/` and behind a reverse proxy that serves the gateway under a sub-path.
  * The session cookie (CONTRACT.md, "Auth") travels with every same-origin request by itself.
  */
-import type { CommandAck, DeviceList, HistoryResponse, Value } from "./types";
+import type { CommandAck, DeviceList, HistoryResponse, Session, Value } from "./types";
 
 /** A non-2xx answer: its status and the gateway's `detail` text when it sent one. */
 export class HttpError extends Error {
@@ -68,8 +68,13 @@ export function sendCommand(device: string, actuator: string, value: Value): Pro
   );
 }
 
-export async function logIn(token: string): Promise<void> {
-  await request<unknown>("api/session", json("POST", { token }));
+/** Who this browser is to the gateway: `auth: "open"` when the gateway has no tokens. */
+export function getSession(): Promise<Session> {
+  return request<Session>("api/session");
+}
+
+export function logIn(token: string): Promise<Session> {
+  return request<Session>("api/session", json("POST", { token }));
 }
 
 export async function logOut(): Promise<void> {

@@ -63,6 +63,12 @@ export interface HistoryResponse {
   readings: HistoryReading[];
 }
 
+export interface Session {
+  name: string | null;
+  role: "viewer" | "operator";
+  auth: "token" | "open";
+}
+
 export interface CommandAck {
   cid: string | null;
   status: "ok" | "error" | "rejected" | "expired";

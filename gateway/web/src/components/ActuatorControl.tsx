@@ -20,6 +20,7 @@ interface Props {
   meta: PointMeta | undefined;
   command: Command | undefined;
   online: boolean;
+  canCommand: boolean;
   onSend: (value: Value) => void;
 }
 
@@ -28,7 +29,7 @@ export function ActuatorControl(props: Props) {
   return dimmable ? <Slider {...props} /> : <Switch {...props} />;
 }
 
-function Switch({ id, point, meta, command, online, onSend }: Props) {
+function Switch({ id, point, meta, command, online, canCommand, onSend }: Props) {
   const statusId = useId();
   const on = point?.value === true;
   const label = pointLabel(id, meta);
@@ -41,7 +42,7 @@ function Switch({ id, point, meta, command, online, onSend }: Props) {
         className="switch"
         aria-checked={on}
         aria-describedby={statusId}
-        disabled={!online || !settable}
+        disabled={!online || !settable || !canCommand}
         onClick={() => {
           onSend(!on);
         }}
@@ -54,12 +55,17 @@ function Switch({ id, point, meta, command, online, onSend }: Props) {
       <span className="point-value" data-value={point?.value == null ? "" : String(point.value)}>
         {formatValue(point?.value ?? null, null)}
       </span>
-      <CommandStatus id={statusId} command={command} online={online} format={(v) => formatValue(v, null)} />
+      <CommandStatus
+        id={statusId}
+        command={command}
+        note={controlNote(online, settable, canCommand)}
+        format={(v) => formatValue(v, null)}
+      />
     </li>
   );
 }
 
-function Slider({ id, point, meta, command, online, onSend }: Props) {
+function Slider({ id, point, meta, command, online, canCommand, onSend }: Props) {
   const inputId = useId();
   const statusId = useId();
   const reported = typeof point?.value === "number" ? point.value : 0;
@@ -96,7 +102,7 @@ function Slider({ id, point, meta, command, online, onSend }: Props) {
         value={shown}
         aria-valuetext={formatDuty(shown)}
         aria-describedby={statusId}
-        disabled={!online || !settable}
+        disabled={!online || !settable || !canCommand}
         onChange={(event) => {
           const value = Number(event.target.value);
           setDraft({ value, seq: point?.seq ?? null, command });
@@ -110,27 +116,40 @@ function Slider({ id, point, meta, command, online, onSend }: Props) {
       <output className="point-value" htmlFor={inputId} data-value={String(reported)}>
         {formatDuty(reported)}
       </output>
-      <CommandStatus id={statusId} command={command} online={online} format={(v) => (typeof v === "number" ? formatDuty(v) : formatValue(v, null))} />
+      <CommandStatus
+        id={statusId}
+        command={command}
+        note={controlNote(online, settable, canCommand)}
+        format={(v) => (typeof v === "number" ? formatDuty(v) : formatValue(v, null))}
+      />
     </li>
   );
+}
+
+/** Why a control is read-only, if it is. */
+function controlNote(online: boolean, settable: boolean, canCommand: boolean): string {
+  if (!online) return "device offline";
+  if (!settable) return "read-only output";
+  if (!canCommand) return "view only: your token has the viewer role";
+  return "";
 }
 
 function CommandStatus({
   id,
   command,
-  online,
+  note,
   format,
 }: {
   id: string;
   command: Command | undefined;
-  online: boolean;
+  note: string;
   format: (value: Value) => string;
 }) {
   let text = "";
   if (command?.status === "pending") text = `Sending ${format(command.value)}…`;
   else if (command?.status === "acknowledged") text = `${format(command.value)}: acknowledged`;
   else if (command?.status === "failed") text = `${format(command.value)} failed: ${command.reason ?? "unknown reason"}`;
-  else if (!online) text = "device offline";
+  else text = note;
   return (
     <span
       id={id}

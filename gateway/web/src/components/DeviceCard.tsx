@@ -18,11 +18,14 @@ export function DeviceCard({
   device,
   commands,
   now,
+  canCommand,
   onSend,
 }: {
   device: DeviceState;
   commands: Readonly<Record<string, Command>>;
   now: number;
+  /** False for a viewer token: commands would be refused (403), so the controls are read-only. */
+  canCommand: boolean;
   onSend: (device: string, actuator: string, value: Value) => void;
 }) {
   const titleId = `device-${device.id}-title`;
@@ -78,6 +81,7 @@ export function DeviceCard({
                 meta={device.meta?.actuators?.[id]}
                 command={commands[commandKey(device.id, id)]}
                 online={device.online}
+                canCommand={canCommand}
                 onSend={(value) => {
                   onSend(device.id, id, value);
                 }}

@@ -24,18 +24,20 @@ export function SensorRow({
   const value = point?.value ?? null;
   return (
     <li className="point" data-sensor={id} data-seq={point?.seq ?? ""} data-stale={point?.stale ?? false}>
-      <span className="point-name">{label}</span>
+      <span className="point-name">
+        {label}
+        {point?.stale ? (
+          <span className="badge badge-stale" title="No update within its expected period">
+            stale
+          </span>
+        ) : null}
+      </span>
       <span
         className={binary ? `point-value binary binary-${value === true ? "on" : "off"}` : "point-value"}
         data-value={value === null ? "" : String(value)}
       >
         {formatValue(value, unit)}
       </span>
-      {point?.stale ? (
-        <span className="badge badge-stale" title="No update within its expected period">
-          stale
-        </span>
-      ) : null}
       {binary ? null : <Sparkline history={history} unit={unit} label={label} />}
       <span className="point-age" title={formatTimestamp(point?.ts)}>
         {point?.ts ? formatAgo(point.ts, now) : "no reading yet"}

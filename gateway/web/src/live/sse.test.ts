@@ -58,14 +58,15 @@ describe("openSse", () => {
     expect(scheduler.pending()).toBe(0);
   });
 
-  it("reopens after the browser gave up, resuming from the last id", () => {
+  it("reopens after the browser gave up", () => {
     const { sources, scheduler, handlers } = setUp();
     sources[0]?.emit("broker", { connected: true }, "e1-9");
     if (sources[0]) sources[0].readyState = 2;
     sources[0]?.onerror?.();
     expect(handlers.troubles).toBe(1);
     scheduler.runAll();
-    expect(sources[1]?.url).toBe("api/events?last_event_id=e1-9");
+    expect(sources[1]?.url).toBe("api/events");
+    expect(handlers.phases).toEqual(["reconnecting"]);
   });
 
   it("gives reset no id", () => {

@@ -3,20 +3,20 @@
  *
  * While the connection drops on the network, the browser reconnects by itself and sends the
  * `Last-Event-ID` header, so the gateway replays exactly what was missed (or sends `reset` +
- * `snapshot` when that is too old). But an HTTP error answer (401, or a 502 from a proxy while the
- * gateway restarts) makes `EventSource` give up for good (HTML spec, "fail the connection"): then
- * this module opens a new one after a jittered backoff, passing the last id as `last_event_id`.
+ * `snapshot` when that is too old). But an HTTP error answer (401, 503, or a 502 from a proxy while
+ * the gateway restarts) makes `EventSource` give up for good (HTML spec, "fail the connection"):
+ * then this module opens a new one after a jittered backoff. A new `EventSource` cannot send the
+ * header, so that stream starts with a `snapshot`, which the reducer merges by seq.
  */
 import { EVENT_TYPES, parseEvent } from "../api/events";
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from "./backoff";
 import { browserScheduler, type Scheduler } from "./scheduler";
-import { decodeJson, withResume, type LiveStream, type StreamHandlers } from "./stream";
+import { decodeJson, type LiveStream, type StreamHandlers } from "./stream";
 
 /** `EventSource.CLOSED`, spelled out so this module also loads where `EventSource` is absent. */
 const CLOSED = 2;
 
 export interface SseOptions {
-  resumeFrom?: string | null;
   backoff?: BackoffOptions;
   scheduler?: Scheduler;
   create?: (url: string) => EventSource;
@@ -25,7 +25,7 @@ export interface SseOptions {
 export function openSse(url: string, handlers: StreamHandlers, options: SseOptions = {}): LiveStream {
   const scheduler = options.scheduler ?? browserScheduler;
   const create = options.create ?? ((target: string) => new EventSource(target));
-  let lastEventId = options.resumeFrom ?? null;
+  let lastEventId: string | null = null;
   let source: EventSource | null = null;
   let cancelRetry: (() => void) | null = null;
   let attempt = 0;
@@ -33,7 +33,7 @@ export function openSse(url: string, handlers: StreamHandlers, options: SseOptio
 
   const connect = (): void => {
     cancelRetry = null;
-    const current = create(withResume(url, lastEventId));
+    const current = create(url);
     source = current;
     current.onopen = () => {
       attempt = 0;

@@ -8,15 +8,15 @@ import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 
 import {
   HttpError,
-  getDevices,
   getHistory,
+  getSession,
   isReady,
   logIn,
   logOut,
   sendCommand,
 } from "../api/client";
 import type { StreamEvent } from "../api/events";
-import type { Device, Value } from "../api/types";
+import type { Device, Session, Value } from "../api/types";
 import { describeCommandFailure } from "../state/format";
 import { HISTORY_LIMIT, initialState, isBinaryKind, reduce, type State } from "../state/reducer";
 import { openSse } from "./sse";
@@ -27,7 +27,6 @@ import { openWs, webSocketUrl } from "./ws";
 export type AuthState = "checking" | "ready" | "login";
 
 const TRANSPORT_KEY = "pigw.transport";
-const LOGGED_IN_KEY = "pigw.loggedIn";
 const TICK_MS = 1000;
 /** History requests in flight at once after a snapshot (a board may have dozens of sensors). */
 const HISTORY_CONCURRENCY = 4;
@@ -36,8 +35,8 @@ export interface Dashboard {
   state: State;
   auth: AuthState;
   loginError: string | null;
-  /** Whether this browser logged in (so a "Log out" button makes sense). */
-  loggedIn: boolean;
+  /** Who the gateway says this browser is; `null` until it answered. */
+  session: Session | null;
   transport: TransportName;
   setTransport: (transport: TransportName) => void;
   send: (device: string, actuator: string, value: Value) => void;
@@ -72,7 +71,7 @@ export function useDashboard(): Dashboard {
   const [state, dispatch] = useReducer(reduce, undefined, () => initialState(Date.now()));
   const [auth, setAuth] = useState<AuthState>("checking");
   const [loginError, setLoginError] = useState<string | null>(null);
-  const [loggedIn, setLoggedIn] = useState(() => readStorage(LOGGED_IN_KEY) === "1");
+  const [session, setSession] = useState<Session | null>(null);
   const [transport, setTransportState] = useState<TransportName>(() =>
     initialTransport(window.location.search, readStorage(TRANSPORT_KEY)),
   );
@@ -81,13 +80,15 @@ export function useDashboard(): Dashboard {
   const brokerEvents = useRef(0);
   const commandIds = useRef(0);
 
-  /** Ask the API whether it wants a login (401); anything else leaves the stream to retry. */
+  /** Ask the gateway who we are: 401 means it wants a login; anything else leaves the stream to
+   * retry. */
   const probeAuth = useCallback((): Promise<void> => {
     if (probing.current) return Promise.resolve();
     probing.current = true;
-    return getDevices()
+    return getSession()
       .then(
-        () => {
+        (answer) => {
+          setSession(answer);
           setAuth("ready");
         },
         (error: unknown) => {
@@ -148,6 +149,8 @@ export function useDashboard(): Dashboard {
       for (let i = 0; i < HISTORY_CONCURRENCY; i++) void worker();
     };
 
+    // The WebSocket resumes from the last id seen, also when the user just switched transports;
+    // a new EventSource cannot (it has no way to send the header) and starts from a snapshot.
     const handlers: StreamHandlers = {
       onEvent(event: StreamEvent) {
         if (event.id !== null) lastEventId.current = event.id;
@@ -171,7 +174,7 @@ export function useDashboard(): Dashboard {
         ? openWs(webSocketUrl("api/ws", document.baseURI), handlers, {
             resumeFrom: lastEventId.current,
           })
-        : openSse("api/events", handlers, { resumeFrom: lastEventId.current });
+        : openSse("api/events", handlers);
     return () => {
       stopped = true;
       stream.close();
@@ -203,9 +206,7 @@ export function useDashboard(): Dashboard {
   const login = useCallback(async (token: string) => {
     setLoginError(null);
     try {
-      await logIn(token);
-      writeStorage(LOGGED_IN_KEY, "1");
-      setLoggedIn(true);
+      setSession(await logIn(token));
       setAuth("ready");
     } catch (error) {
       setLoginError(
@@ -220,12 +221,11 @@ export function useDashboard(): Dashboard {
     try {
       await logOut();
     } finally {
-      writeStorage(LOGGED_IN_KEY, null);
-      setLoggedIn(false);
+      setSession(null);
       setAuth("checking");
       await probeAuth();
     }
   }, [probeAuth]);
 
-  return { state, auth, loginError, loggedIn, transport, setTransport, send, login, logout };
+  return { state, auth, loginError, session, transport, setTransport, send, login, logout };
 }
