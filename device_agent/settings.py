@@ -1,4 +1,7 @@
-"""The agent's settings: env ``PIGW_AGENT_*`` or the matching ``--flag`` (CONTRACT.md, "Names")."""
+"""The agent's settings: env ``PIGW_AGENT_*`` or the matching ``--flag`` (CONTRACT.md, "Names").
+
+The board itself (sensors, outputs, outbox tuning) lives in the TOML file given by ``--config``
+(:mod:`device_agent.config`); these are the process-level settings."""
 
 from __future__ import annotations
 
@@ -18,3 +21,17 @@ class AgentSettings(CommonSettings):
     simulate: bool = Field(False, description="run on gpiozero's mock pins with a demo board")
     outbox: Path | None = Field(None, description="SQLite file that buffers readings on disk")
     check_config: bool = Field(False, description="only validate the configuration, then exit")
+    mqtt_session_expiry: int = Field(
+        86400, ge=0, le=2**32 - 1, description="MQTT 5 session expiry in seconds"
+    )
+    mqtt_backoff_min: float = Field(
+        0.5, gt=0, le=60, description="first reconnect delay in seconds (doubles, with jitter)"
+    )
+    mqtt_backoff_max: float = Field(30.0, gt=0, le=3600, description="longest reconnect delay")
+    mqtt_max_inflight: int = Field(
+        100, ge=1, le=65535, description="QoS 1 messages awaiting PUBACK at once"
+    )
+    mqtt_max_queued: int = Field(
+        10000, ge=0, description="messages paho holds in memory (the outbox holds the rest)"
+    )
+    simulate_seed: int = Field(0, description="seed of the simulated signals (--simulate)")

@@ -112,7 +112,8 @@ class Ack(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    cid: Cid | None
+    #: ``null`` for a command in the plain form (no cid); a missing key reads as ``null``.
+    cid: Cid | None = None
     status: AckStatus
     value: Value | None = None
     ts: Timestamp
@@ -238,6 +239,16 @@ def encode_backlog(entries: Sequence[BacklogEntry]) -> list[bytes]:
     if batch:
         messages.append(b"[" + b",".join(batch) + b"]")
     return messages
+
+
+_ACK_KEPT = {"cid", "status", "value", "ts"}
+
+
+def encode_ack(ack: Ack) -> bytes:
+    """An ack's wire form: ``cid``, ``status``, ``value`` and ``ts`` always (``null`` when unset,
+    so a plain command's ack still names its missing cid), ``error`` only when there is one."""
+    doc = ack.model_dump(mode="json")
+    return _dumps({k: v for k, v in doc.items() if k in _ACK_KEPT or v is not None})
 
 
 def encode_availability(online: bool) -> bytes:

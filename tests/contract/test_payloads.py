@@ -25,6 +25,7 @@ from pigw.contract import (
     decode_backlog,
     decode_replay,
     decode_state,
+    encode_ack,
     encode_availability,
     encode_backlog,
     encode_model,
@@ -244,3 +245,15 @@ def test_arbitrary_bytes_never_escape_as_anything_but_contract_error(payload: by
             decode(payload)
         except ContractError as exc:
             assert exc.reason
+
+
+def test_ack_of_a_plain_command_round_trips_with_a_null_cid() -> None:
+    # Regression: encode_model dropped the null cid, and decode_ack then refused the ack.
+    ack = Ack(cid=None, status=AckStatus.OK, value=True, ts=format_ts(1764000000))
+    doc = json.loads(encode_ack(ack))
+    assert doc == {"cid": None, "status": "ok", "value": True, "ts": "2025-11-24T16:00:00.000Z"}
+    assert decode_ack(encode_ack(ack)) == ack
+    assert decode_ack(b'{"status": "ok", "ts": "2026-11-24T06:00:00.123Z"}').cid is None
+    refused = Ack(cid="c", status=AckStatus.REJECTED, ts=format_ts(0), error="bad_value: x")
+    assert json.loads(encode_ack(refused))["error"] == "bad_value: x"
+    assert json.loads(encode_ack(refused))["value"] is None
