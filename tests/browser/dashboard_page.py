@@ -62,6 +62,9 @@ class BrowserPage:
     def screenshot(self, name: str) -> Path:
         """Save a full-page screenshot in the test's folder, and in docs/ when asked to."""
         path = self.shots / f"{name}.png"
+        # From the top, nothing focused: a full-page shot of a scrolled page repeats the sticky
+        # header mid-page.
+        self.page.evaluate("document.activeElement?.blur(); window.scrollTo(0, 0)")
         self.page.screenshot(path=path, full_page=True)
         if os.environ.get("PIGW_UPDATE_SCREENSHOTS") == "1":
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -110,6 +113,23 @@ def wait_seq_above(page: Page, floor: int, sensor_id: str = LIVE_SENSOR) -> int:
         timeout=LONG_MS,
     )
     return seq(page, sensor_id)
+
+
+def points(page: Page, sensor_id: str = LIVE_SENSOR) -> int:
+    """How many readings the sensor's sparkline draws (0 without a sparkline)."""
+    line = sensor(page, sensor_id).locator("svg.sparkline")
+    return int(line.get_attribute("data-points") or 0) if line.count() else 0
+
+
+def wait_points_above(page: Page, floor: int, sensor_id: str = LIVE_SENSOR) -> int:
+    """Wait until the sensor's sparkline draws more than ``floor`` readings; return how many."""
+    selector = f'[data-device="{DEVICE_ID}"] [data-sensor="{sensor_id}"] svg.sparkline'
+    page.wait_for_function(
+        "([selector, floor]) => Number(document.querySelector(selector)?.dataset.points || 0) > floor",
+        arg=[selector, floor],
+        timeout=LONG_MS,
+    )
+    return points(page, sensor_id)
 
 
 def wait_live(page: Page, timeout: float = LONG_MS) -> None:

@@ -21,6 +21,7 @@ from tests.browser.dashboard_page import (
     sensor,
     seq,
     wait_live,
+    wait_points_above,
     wait_seq_above,
 )
 from tests.browser.system import System
@@ -51,7 +52,9 @@ def test_values_update_live(system: System, browser_page: BrowserPage, transport
     expect(sensor(page, "soil").locator(".point-value")).to_contain_text("%")
     # Digital inputs read on/off; numeric sensors draw a sparkline (history endpoint + live).
     expect(sensor(page, "door").locator(".point-value")).to_have_text(re.compile(r"^(on|off)$"))
-    expect(sensor(page, "distance").locator("svg.sparkline")).to_be_visible()
+    # The sparkline starts from the history endpoint and grows with live readings.
+    drawn = wait_points_above(page, 1)
+    wait_points_above(page, drawn)
     assert page.get_by_label("Live updates").input_value() == transport
     assert browser_page.console.errors() == []
 
@@ -91,6 +94,7 @@ def test_switch_toggles_the_simulated_relay_and_the_state_comes_back(
         "data-command", "acknowledged"
     )
     if transport == "sse":
+        wait_points_above(page, 5)  # a sparkline worth a picture
         browser_page.screenshot("dashboard-desktop")
     assert browser_page.console.errors() == []
 
@@ -186,6 +190,7 @@ def test_phone_width(system: System, phone_page: BrowserPage) -> None:
         ).map((el) => el.outerHTML)"""
     )
     assert unnamed == []
+    wait_points_above(page, 5)
     phone_page.screenshot("dashboard-phone")
     assert phone_page.console.errors() == []
 
