@@ -28,9 +28,13 @@ from tests.support.broker import Mosquitto
 
 
 def _run(
-    broker: Mosquitto, tmp_path: Path, request: pytest.FixtureRequest, token: str | None
+    broker: Mosquitto,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    token: str | None,
+    role: str = "operator",
 ) -> Iterator[System]:
-    running = start_system(broker, tmp_path, token)
+    running = start_system(broker, tmp_path, token, role)
     try:
         yield running
     finally:
@@ -57,6 +61,14 @@ def system_with_tokens(
 ) -> Iterator[System]:
     """A gateway with a tokens file that holds ``token`` as an operator."""
     yield from _run(broker, tmp_path, request, token)
+
+
+@pytest.fixture
+def system_with_viewer_token(
+    broker: Mosquitto, tmp_path: Path, token: str, request: pytest.FixtureRequest
+) -> Iterator[System]:
+    """A gateway with a tokens file that holds ``token`` as a viewer (no commands)."""
+    yield from _run(broker, tmp_path, request, token, "viewer")
 
 
 @pytest.fixture(scope="module")

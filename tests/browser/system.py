@@ -99,13 +99,15 @@ class System:
         return "\n".join(parts)
 
 
-def start_system(broker: Mosquitto, workdir: Path, token: str | None = None) -> System:
+def start_system(
+    broker: Mosquitto, workdir: Path, token: str | None = None, role: str = "operator"
+) -> System:
     tokens_file = None
     if token is not None:
         # The tokens file format of CONTRACT.md ("Auth"): <name> <role> <sha256 hex of the token>.
         tokens_file = workdir / "tokens"
         digest = hashlib.sha256(token.encode()).hexdigest()
-        tokens_file.write_text(f"# browser test\nbrowser operator {digest}\n", encoding="utf-8")
+        tokens_file.write_text(f"# browser test\nbrowser {role} {digest}\n", encoding="utf-8")
     system = System(broker=broker, workdir=workdir, tokens_file=tokens_file)
     system.start_gateway()
     system.start_agent()

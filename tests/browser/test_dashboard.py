@@ -222,3 +222,20 @@ def test_login_with_a_token_and_logout(
     page.reload()
     expect(page.get_by_label("Access token")).to_be_visible()
     assert browser_page.console.errors(expected=UNAUTHORIZED) == []
+
+
+def test_viewer_token_sees_read_only_controls(
+    system_with_viewer_token: System, browser_page: BrowserPage, token: str
+) -> None:
+    page = browser_page.page
+    page.goto(system_with_viewer_token.url)
+    page.get_by_label("Access token").fill(token)
+    page.get_by_role("button", name="Log in").click()
+    wait_live(page)
+    wait_seq_above(page, seq(page))
+    expect(page.get_by_text("browser (viewer)")).to_be_visible()
+    switch = card(page).get_by_role("switch", name="Pump relay")
+    expect(switch).to_be_disabled()
+    expect(switch).to_have_accessible_description(re.compile("viewer role"))
+    expect(card(page).get_by_role("slider", name="Dimmable light")).to_be_disabled()
+    assert browser_page.console.errors(expected=UNAUTHORIZED) == []
