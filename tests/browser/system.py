@@ -12,10 +12,11 @@ import httpx
 
 from tests.support.broker import Mosquitto
 from tests.support.ports import free_port, wait_for_port
-from tests.support.processes import ManagedProcess, venv_command
+from tests.support.processes import REPO, ManagedProcess, venv_command
 from tests.support.waiting import wait_until
 
 DEVICE_ID = "sim-pi"
+DASHBOARD_BUILD = REPO / "gateway" / "web" / "dist" / "index.html"
 
 
 @dataclass
@@ -102,6 +103,8 @@ class System:
 def start_system(
     broker: Mosquitto, workdir: Path, token: str | None = None, role: str = "operator"
 ) -> System:
+    # The gateway serves whatever `make web` built; without a build every test would time out.
+    assert DASHBOARD_BUILD.is_file(), "the dashboard is not built: run `make web` first"
     tokens_file = None
     if token is not None:
         # The tokens file format of CONTRACT.md ("Auth"): <name> <role> <sha256 hex of the token>.
