@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from pigw.contract import Topics
 from tests.browser.dashboard_page import (
     LONG_MS,
     BrowserPage,
@@ -24,7 +25,8 @@ from tests.browser.dashboard_page import (
     wait_points_above,
     wait_seq_above,
 )
-from tests.browser.system import System
+from tests.browser.system import DEVICE_ID, System
+from tests.support.mqtt import recorder
 
 pytestmark = pytest.mark.browser
 
@@ -239,3 +241,21 @@ def test_viewer_token_sees_read_only_controls(
     expect(switch).to_have_accessible_description(re.compile("viewer role"))
     expect(card(page).get_by_role("slider", name="Dimmable light")).to_be_disabled()
     assert browser_page.console.errors(expected=UNAUTHORIZED) == []
+
+
+def test_a_device_removed_on_the_broker_leaves_the_page(
+    system: System, browser_page: BrowserPage
+) -> None:
+    page = browser_page.page
+    open_dashboard(page, system.url)
+    assert system.agent is not None
+    system.agent.stop()  # a clean stop: `offline`, and nothing republishes the meta
+    expect(card(page)).to_have_attribute("data-online", "false")
+
+    # An operator removes the device: an empty retained payload clears its meta (docs/gateway.md).
+    with recorder(system.broker.host, system.broker.port) as mqtt:
+        mqtt.publish(Topics().meta(DEVICE_ID), b"", retain=True)
+    expect(card(page)).to_have_count(0)
+    expect(page.get_by_text("No devices yet")).to_be_visible()
+    wait_live(page)  # no reload, still connected
+    assert browser_page.console.errors() == []

@@ -42,7 +42,13 @@ describe("parseEvent", () => {
     ).toEqual({ device: "pi1", actuator: "relay1", cid: "c", status: "rejected", value: null, error: "bad" });
     expect(parseEvent("ack", { device: "pi1", actuator: "relay1", status: "maybe" }, "e1-7")).toBeNull();
     expect(parseEvent("status", { device: "pi1", online: false }, "e1-8")?.data).toEqual({ device: "pi1", online: false });
-    expect(parseEvent("meta", { device: "pi1", meta: { id: "pi1" } }, "e1-9")?.type).toBe("meta");
+    expect(parseEvent("meta", { device: "pi1", meta: { id: "pi1" } }, "e1-9")?.data).toMatchObject({ removed: false });
+    expect(parseEvent("meta", { device: "pi1", meta: null, removed: true }, "e1-9")?.data).toEqual({
+      device: "pi1",
+      meta: null,
+      removed: true,
+    });
+    expect(parseEvent("meta", { device: "pi1", meta: null }, "e1-9")).toBeNull();
     expect(parseEvent("broker", { connected: false }, "e1-10")?.data).toEqual({ connected: false });
     expect(parseEvent("reset", { reason: "too old" }, "e1-10")).toEqual({ type: "reset", id: null, data: { reason: "too old" } });
   });

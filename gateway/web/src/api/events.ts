@@ -2,54 +2,34 @@
  * The live events of `GET /api/events` (SSE) and `GET /api/ws` (WebSocket), as CONTRACT.md names
  * them ("The event stream"), and a parser that turns one raw event into a typed one.
  *
- * The stream's event payloads are not part of the OpenAPI document (a stream has no response
- * schema there), so these shapes are written from the contract; the snapshot's device list reuses
- * the generated REST type.
+ * Every payload type is GENERATED from the gateway's OpenAPI (the gateway documents its events as
+ * schemas on `GET /api/events`); only the pairing of an event name with its payload is written
+ * here. The parser still checks every field it relies on: a stream is input like any other.
  */
-import type { DeviceList, DeviceMeta, Value } from "./types";
+import type { components } from "./schema";
+import type { DeviceList, Value } from "./types";
 
-export interface ReadingData {
-  device: string;
-  sensor: string;
-  value: Value;
-  unit: string | null;
-  ts: string;
-  seq: number;
-  boot: string | null;
-  hist: boolean;
-}
+type Schemas = components["schemas"];
 
-export interface ActuatorData {
-  device: string;
-  actuator: string;
-  value: Value;
-  unit: string | null;
-  ts: string;
-  seq: number;
-  boot: string | null;
-  hist: boolean;
-}
-
-export type AckStatus = "ok" | "error" | "rejected" | "expired";
-
-export interface AckData {
-  device: string;
-  actuator: string;
-  cid: string | null;
-  status: AckStatus;
-  value: Value | null;
-  error: string | null;
-}
+export type ReadingData = Schemas["ReadingEvent"];
+export type ActuatorData = Schemas["ActuatorEvent"];
+export type StatusData = Schemas["StatusEvent"];
+export type MetaData = Schemas["MetaEvent"];
+export type AckData = Schemas["CommandAck"];
+export type BrokerData = Schemas["BrokerEvent"];
+/** `epoch`, `expired` or `behind` today; a reason this page does not know is still a reset. */
+export type ResetData = Omit<Schemas["ResetEvent"], "reason"> & { reason: string };
+export type AckStatus = AckData["status"];
 
 export type StreamEvent =
   | { type: "snapshot"; id: string | null; data: DeviceList }
   | { type: "reading"; id: string | null; data: ReadingData }
   | { type: "actuator"; id: string | null; data: ActuatorData }
-  | { type: "status"; id: string | null; data: { device: string; online: boolean } }
-  | { type: "meta"; id: string | null; data: { device: string; meta: DeviceMeta } }
+  | { type: "status"; id: string | null; data: StatusData }
+  | { type: "meta"; id: string | null; data: MetaData }
   | { type: "ack"; id: string | null; data: AckData }
-  | { type: "broker"; id: string | null; data: { connected: boolean } }
-  | { type: "reset"; id: null; data: { reason: string } };
+  | { type: "broker"; id: string | null; data: BrokerData }
+  | { type: "reset"; id: null; data: ResetData };
 
 export type StreamEventType = StreamEvent["type"];
 
@@ -104,7 +84,7 @@ function pointState(data: Json, point: "sensor" | "actuator"): Json | null {
     unit: optionalString(data.unit),
     ts: data.ts,
     seq: data.seq,
-    boot: optionalString(data.boot),
+    boot: optionalString(data.boot) ?? "",
     hist: data.hist === true,
   };
 }
@@ -133,10 +113,16 @@ export function parseEvent(type: string, data: unknown, id: string | null): Stre
       return typeof data.device === "string" && typeof data.online === "boolean"
         ? { type, id, data: { device: data.device, online: data.online } }
         : null;
-    case "meta":
-      return typeof data.device === "string" && isObject(data.meta)
-        ? { type, id, data: { device: data.device, meta: data.meta as unknown as DeviceMeta } }
+    case "meta": {
+      if (typeof data.device !== "string") return null;
+      // `{"meta": null, "removed": true}`: the device was removed on the broker (docs/events.md).
+      if (data.meta === null && data.removed === true) {
+        return { type, id, data: { device: data.device, meta: null, removed: true } };
+      }
+      return isObject(data.meta)
+        ? { type, id, data: { device: data.device, meta: data.meta as MetaData["meta"], removed: false } }
         : null;
+    }
     case "ack":
       if (
         typeof data.device !== "string" ||

@@ -66,8 +66,8 @@ describe("formatAgo", () => {
 
 describe("pointLabel", () => {
   it("prefers the meta's name", () => {
-    expect(pointLabel("temp", { kind: "ds18b20", name: "Kitchen" })).toBe("Kitchen");
-    expect(pointLabel("temp", { kind: "ds18b20" })).toBe("temp");
+    expect(pointLabel("temp", { kind: "ds18b20", name: "Kitchen", settable: false })).toBe("Kitchen");
+    expect(pointLabel("temp", { kind: "ds18b20", settable: false })).toBe("temp");
     expect(pointLabel("temp", undefined)).toBe("temp");
   });
 });

@@ -22,9 +22,9 @@ const META: DeviceMeta = {
   sw: "0.1.0",
   boot: "7f3a",
   sensors: {
-    temp: { kind: "ds18b20", unit: "°C", heartbeat: 60, interval: 5, deadband: 0.1 },
-    door: { kind: "digital", heartbeat: 300 },
-    light: { kind: "light", interval: 2 },
+    temp: { kind: "ds18b20", unit: "°C", heartbeat: 60, interval: 5, deadband: 0.1, settable: false },
+    door: { kind: "digital", heartbeat: 300, settable: false },
+    light: { kind: "light", interval: 2, settable: false },
   },
   actuators: { relay1: { kind: "relay", settable: true }, pwm1: { kind: "pwm_led", settable: true } },
 };
@@ -230,9 +230,20 @@ describe("status and meta", () => {
     const renamed = { ...META, name: "Garage Pi" };
     const state = run(
       snapshot([device()]),
-      ev({ type: "meta", id: "e1-7", data: { device: "pi1", meta: renamed } }),
+      ev({ type: "meta", id: "e1-7", data: { device: "pi1", meta: renamed, removed: false } }),
     );
     expect(state.devices.pi1?.meta?.name).toBe("Garage Pi");
+  });
+
+  it("drops a device removed on the broker, with its commands", () => {
+    const other = device({ id: "pi2", meta: { ...META, id: "pi2", name: "Shed" } });
+    const state = run(
+      snapshot([device(), other]),
+      { type: "commandSent", device: "pi1", actuator: "relay1", value: true, id: 1 },
+      ev({ type: "meta", id: "e1-7", data: { device: "pi1", meta: null, removed: true } }),
+    );
+    expect(Object.keys(state.devices)).toEqual(["pi2"]);
+    expect(state.commands).toEqual({});
   });
 });
 
@@ -248,7 +259,7 @@ describe("commands and acks", () => {
       device: "pi1",
       actuator: "relay1",
       id: 1,
-      ack: { cid: "c1", status: "ok", value: true, ts: "2026-11-24T06:00:03.000Z" },
+      ack: { device: "pi1", actuator: "relay1", cid: "c1", status: "ok", value: true },
     });
     expect(done.commands[key]).toMatchObject({ status: "acknowledged", cid: "c1", reason: null });
   });
@@ -259,7 +270,7 @@ describe("commands and acks", () => {
       device: "pi1",
       actuator: "relay1",
       id: 1,
-      ack: { cid: "c1", status: "rejected", value: null, ts: "2026-11-24T06:00:03.000Z", error: "bad value" },
+      ack: { device: "pi1", actuator: "relay1", cid: "c1", status: "rejected", value: null, error: "bad value" },
     });
     expect(state.commands[key]).toMatchObject({ status: "failed", reason: "the device rejected it: bad value" });
   });
@@ -367,10 +378,10 @@ describe("stale", () => {
   });
 
   it("knows when silence is normal", () => {
-    expect(expectedPeriod({ kind: "ds18b20", heartbeat: 60, interval: 5 })).toBe(60);
-    expect(expectedPeriod({ kind: "light", interval: 2 })).toBe(2);
-    expect(expectedPeriod({ kind: "light", interval: 2, deadband: 0.5 })).toBeNull();
-    expect(expectedPeriod({ kind: "digital", interval: 1 })).toBeNull();
+    expect(expectedPeriod({ kind: "ds18b20", heartbeat: 60, interval: 5, settable: false })).toBe(60);
+    expect(expectedPeriod({ kind: "light", interval: 2, settable: false })).toBe(2);
+    expect(expectedPeriod({ kind: "light", interval: 2, deadband: 0.5, settable: false })).toBeNull();
+    expect(expectedPeriod({ kind: "digital", interval: 1, settable: false })).toBeNull();
     expect(expectedPeriod(undefined)).toBeNull();
   });
 });

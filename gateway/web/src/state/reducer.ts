@@ -169,8 +169,11 @@ function applyEvent(state: State, event: StreamEvent): State {
       return putDevice(state, { ...device, online: event.data.online, lastSeen });
     }
     case "meta": {
-      const device = state.devices[event.data.device] ?? emptyDevice(event.data.device);
-      return putDevice(state, restale({ ...device, meta: event.data.meta }, state.now));
+      const { device: id, meta, removed } = event.data;
+      if (removed) return removeDevice(state, id);
+      if (meta === null) return state;
+      const device = state.devices[id] ?? emptyDevice(id);
+      return putDevice(state, restale({ ...device, meta }, state.now));
     }
     case "ack": {
       const ack = event.data;
@@ -426,6 +429,18 @@ function sameValue(a: Value, b: Value | null): boolean {
 
 function emptyDevice(id: string, online = false): DeviceState {
   return { id, meta: null, online, lastSeen: null, sensors: {}, actuators: {}, history: {} };
+}
+
+/** The device was removed on the broker (its retained meta/status cleared): forget it and its
+ * commands. */
+function removeDevice(state: State, id: string): State {
+  if (!(id in state.devices)) return state;
+  const devices = Object.fromEntries(Object.entries(state.devices).filter(([key]) => key !== id));
+  const prefix = commandKey(id, "");
+  const commands = Object.fromEntries(
+    Object.entries(state.commands).filter(([key]) => !key.startsWith(prefix)),
+  );
+  return { ...state, devices, commands };
 }
 
 function putDevice(state: State, device: DeviceState): State {
