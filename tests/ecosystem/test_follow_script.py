@@ -73,7 +73,7 @@ def test_follow_script_prints_each_reading_once_and_replays_what_it_missed(
                 return max(seqs, default=-1)
 
             # The agent is back and has published new readings while the script was away.
-            wait_until(lambda: newest() >= before + 4, 30, f"new readings after seq {before}")
+            wait_until(lambda: newest() >= before + 8, 30, f"new readings after seq {before}")
             missed_top = newest()
             script.resume()
 
