@@ -12,6 +12,13 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ "$purpose" = test ]; then
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+  # Broker and deployment tests: mosquitto_passwd (ships with mosquitto), openssl for
+  # deploy/tls/make-certs.sh, nginx to run deploy/nginx/pigw.conf in front of a streaming server.
+  command -v mosquitto_passwd >/dev/null 2>&1 || need+=(mosquitto)
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+  # systemd-analyze checks the units in deploy/systemd offline (no running systemd needed).
+  command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -19,15 +19,30 @@ DEV_CONF = REPO / "mosquitto" / "dev.conf"
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
 
-def render_config(template: Path, port: int, replacements: Mapping[str, str] | None = None) -> str:
+def render_config(
+    template: Path,
+    port: int,
+    replacements: Mapping[str, str] | None = None,
+    *,
+    tls_port: int | None = None,
+) -> str:
     """The text of ``template`` with its first loopback ``listener`` moved to ``port`` and each
-    ``replacements`` key replaced by its value (paths of password files, certificates, …)."""
+    ``replacements`` key replaced by its value (paths of password files, certificates, …).
+
+    With ``tls_port``, the one ``listener <port>`` line without an address (production.conf's TLS
+    listener, which binds every interface) moves to ``127.0.0.1:tls_port``."""
     text = template.read_text(encoding="utf-8")
     text, count = re.subn(
         r"^listener \d+ 127\.0\.0\.1$", f"listener {port} 127.0.0.1", text, count=1, flags=re.M
     )
     if count != 1:
         raise ValueError(f"{template} has no 'listener <port> 127.0.0.1' line to move")
+    if tls_port is not None:
+        text, count = re.subn(
+            r"^listener \d+$", f"listener {tls_port} 127.0.0.1", text, count=2, flags=re.M
+        )
+        if count != 1:
+            raise ValueError(f"{template} needs exactly one 'listener <port>' line, has {count}")
     for old, new in (replacements or {}).items():
         if old not in text:
             raise ValueError(f"{template} does not contain {old!r}")
@@ -45,13 +60,19 @@ class Mosquitto:
         port: int | None = None,
         replacements: Mapping[str, str] | None = None,
         extra_config: str = "",
+        *,
+        tls_port: int | None = None,
     ) -> None:
         self.port = port or free_port()
+        #: the TLS listener's loopback port (see :func:`render_config`), when asked for one
+        self.tls_port = tls_port
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_path = workdir / f"mosquitto-{self.port}.conf"
         self.config_path.write_text(
-            render_config(template, self.port, replacements) + "\n" + extra_config,
+            render_config(template, self.port, replacements, tls_port=tls_port)
+            + "\n"
+            + extra_config,
             encoding="utf-8",
         )
         self.process = ManagedProcess(
@@ -61,6 +82,13 @@ class Mosquitto:
     @property
     def url(self) -> str:
         return f"mqtt://127.0.0.1:{self.port}"
+
+    @property
+    def tls_url(self) -> str:
+        """``mqtts://127.0.0.1:<tls_port>`` (only with ``tls_port``)."""
+        if self.tls_port is None:
+            raise RuntimeError("this broker was started without a TLS listener")
+        return f"mqtts://127.0.0.1:{self.tls_port}"
 
     @property
     def host(self) -> str:
@@ -75,6 +103,8 @@ class Mosquitto:
         self.process.start()
         try:
             wait_for_port(self.port, timeout)
+            if self.tls_port is not None:
+                wait_for_port(self.tls_port, timeout)
         except AssertionError:
             self.process.kill()
             raise AssertionError(f"mosquitto did not start:\n{self.process.tail()}") from None

@@ -1,0 +1,86 @@
+"""The real agent against the real production broker: ``pigw-agent --simulate`` logs in with its
+own account over the TLS listener (``mqtts://``, password file, CA file), and everything it needs
+to do passes the ACL — its readings, status, meta and discovery arrive, and a command from the
+gateway's account reaches it and is acknowledged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from pigw.contract import Topics, decode_ack, decode_state
+from tests.broker.conftest import ProductionBroker
+from tests.support.processes import ManagedProcess, venv_command
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+TOPICS = Topics()
+DEVICE = "dev1"
+
+
+@contextmanager
+def simulated_agent(broker: ProductionBroker, folder: Path) -> Iterator[ManagedProcess]:
+    installation = broker.installation
+    argv = [
+        venv_command("pigw-agent"), "--simulate", "--device-id", DEVICE,
+        "--mqtt-url", f"mqtts://127.0.0.1:{broker.tls_port}",
+        "--mqtt-username", DEVICE,
+        "--mqtt-password-file", str(installation.password_file(DEVICE)),
+        "--mqtt-ca-file", str(installation.ca_file),
+        "--outbox", str(folder / "outbox.sqlite"),
+    ]  # fmt: skip
+    agent = ManagedProcess(
+        argv,
+        folder / "agent.log",
+    ).start()
+    try:
+        yield agent
+    finally:
+        agent.stop(20)
+        print(f"--- agent log ---\n{agent.tail()}")
+
+
+def test_the_simulated_agent_delivers_through_tls_and_the_acl(
+    production_broker: ProductionBroker, tmp_path: Path
+) -> None:
+    gateway = production_broker.login("_gateway")
+    gateway.subscribe(TOPICS.all_filter())
+    home_assistant = production_broker.login("_homeassistant")
+    home_assistant.subscribe(TOPICS.discovery(DEVICE))
+
+    with simulated_agent(production_broker, tmp_path):
+        assert gateway.wait_for(TOPICS.status(DEVICE), timeout=30)[-1].payload == b"online"
+        gateway.wait_for(TOPICS.meta(DEVICE))
+        home_assistant.wait_for(TOPICS.discovery(DEVICE), timeout=30)
+
+        def sensor_states() -> dict[str, list[int]]:
+            seqs: dict[str, list[int]] = {}
+            for message in gateway.messages:
+                parsed = TOPICS.parse(message.topic)
+                if parsed.kind == "state" and parsed.point is not None:
+                    seqs.setdefault(parsed.point, []).append(decode_state(message.payload).seq)
+            return seqs
+
+        readings = wait_until(
+            lambda: len(found := sensor_states()) >= 3 and found, 30, "states of 3 points"
+        )
+        all_seqs = sorted(seq for seqs in readings.values() for seq in seqs)
+        assert len(set(all_seqs)) == len(all_seqs)  # one seq per state message
+
+        # A command from the gateway's account reaches the agent, whose ack comes back.
+        command = TOPICS.command(DEVICE, "relay1")
+        assert not gateway.publish(command, b'{"value": true, "cid": "c-1"}').is_failure
+        ack_topic = TOPICS.ack(DEVICE, "relay1")
+        ack = decode_ack(gateway.wait_for(ack_topic, timeout=30)[-1].payload)
+        assert (ack.cid, ack.status) == ("c-1", "ok")
+        wait_until(
+            lambda: any(
+                m.topic == TOPICS.state(DEVICE, "relay1") and decode_state(m.payload).value is True
+                for m in gateway.messages
+            ),
+            30,
+            "relay1's new state",
+        )
