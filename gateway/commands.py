@@ -1,0 +1,150 @@
+"""Commands to actuators: check, publish ``/set`` with a ``cid``, wait for the matching ack.
+
+The checks follow the contract's status codes: 404 unknown device or actuator, 409 device offline,
+422 a value the actuator cannot take (checked with :func:`pigw.contract.actuator_value` and the
+kind the meta declares). The gateway sends the JSON form with a fresh ``cid`` (uuid4) and an
+``exp`` deadline equal to its own wait, so an agent that gets the command late does not execute it
+after the caller was told 504.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from gateway.state.registry import Registry
+from pigw.contract import Ack, ContractError, RawValue, Topics, actuator_value, encode_command
+
+#: ``(topic, payload)`` -> published (QoS 1, not retained); raises :class:`BrokerUnavailable`.
+Publish = Callable[[str, bytes], Awaitable[None]]
+
+
+class BrokerUnavailable(Exception):
+    """The gateway is not connected to the broker right now."""
+
+
+class CommandError(Exception):
+    """A command refused or failed, with the HTTP status that says why."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(slots=True)
+class CommandStats:
+    sent: int = 0
+    results: dict[str, int] = field(default_factory=dict)  # ack status, or the refusal's status
+
+    def count(self, result: str) -> None:
+        self.results[result] = self.results.get(result, 0) + 1
+
+
+def ack_doc(device: str, actuator: str, ack: Ack) -> dict[str, Any]:
+    """The ``ack`` event's data (CONTRACT.md): ``error`` only when there is one."""
+    doc: dict[str, Any] = {
+        "device": device,
+        "actuator": actuator,
+        "cid": ack.cid,
+        "status": ack.status.value,
+        "value": ack.value,
+    }
+    if ack.error is not None:
+        doc["error"] = ack.error
+    return doc
+
+
+class Commands:
+    """Pending commands by ``cid``; at most ``max_pending`` at once (then 429)."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        topics: Topics,
+        publish: Publish,
+        *,
+        timeout: float = 10.0,
+        max_pending: int = 1000,
+    ) -> None:
+        self.registry = registry
+        self.topics = topics
+        self.timeout = timeout
+        self.max_pending = max_pending
+        self.stats = CommandStats()
+        self._publish = publish
+        self._pending: dict[str, tuple[str, str, asyncio.Future[dict[str, Any]]]] = {}
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def check(self, device: str, actuator: str, raw: RawValue) -> bool | float:
+        """The value to send, or :class:`CommandError` (404, 409, 422)."""
+        state = self.registry.get(device)
+        if state is None:
+            raise CommandError(404, f"unknown device {device!r}")
+        declared = state.meta.actuators.get(actuator) if state.meta is not None else None
+        if declared is None:
+            raise CommandError(404, f"device {device!r} has no actuator {actuator!r}")
+        if not state.online:
+            raise CommandError(409, f"device {device!r} is offline")
+        if not declared.settable:
+            raise CommandError(422, f"actuator {actuator!r} is not settable")
+        try:
+            return actuator_value(declared.kind, raw)
+        except ContractError as exc:
+            raise CommandError(422, str(exc.args[0])) from exc
+
+    async def send(
+        self, device: str, actuator: str, raw: RawValue, cid: str | None = None
+    ) -> dict[str, Any]:
+        """Check, publish and wait for the ack; returns the ack's data (as the ``ack`` event)."""
+        try:
+            value = self.check(device, actuator, raw)
+            return await self._send(device, actuator, value, cid or str(uuid.uuid4()))
+        except CommandError as exc:
+            self.stats.count(str(exc.status))
+            raise
+
+    async def _send(
+        self, device: str, actuator: str, value: bool | float, cid: str
+    ) -> dict[str, Any]:
+        if cid in self._pending:
+            raise CommandError(409, f"a command with cid {cid!r} is pending already")
+        if len(self._pending) >= self.max_pending:
+            raise CommandError(429, "too many commands waiting for their ack")
+        deadline = datetime.now(UTC) + timedelta(seconds=self.timeout)
+        payload = encode_command(value, cid, deadline)
+        waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[cid] = (device, actuator, waiter)
+        try:
+            try:
+                await self._publish(self.topics.command(device, actuator), payload)
+            except BrokerUnavailable as exc:
+                raise CommandError(503, "the gateway is not connected to the broker") from exc
+            self.stats.sent += 1
+            try:
+                async with asyncio.timeout(self.timeout):
+                    doc = await waiter
+            except TimeoutError as exc:
+                raise CommandError(504, f"no ack from {device!r} within {self.timeout:g}s") from exc
+        finally:
+            self._pending.pop(cid, None)
+        self.stats.count(str(doc["status"]))
+        return doc
+
+    def on_ack(self, device: str, actuator: str, ack: Ack) -> dict[str, Any]:
+        """An ack arrived: resolve the command waiting for it (if any); return the event data."""
+        doc = ack_doc(device, actuator, ack)
+        if ack.cid is not None:
+            entry = self._pending.get(ack.cid)
+            if entry is not None and entry[0] == device and entry[1] == actuator:
+                waiter = entry[2]
+                if not waiter.done():
+                    waiter.set_result(doc)
+        return doc

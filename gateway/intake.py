@@ -1,0 +1,182 @@
+"""From one MQTT message to state changes and events: parse, check, update, publish.
+
+Every message is taken apart by :mod:`pigw.contract` (topic and payload). Anything the contract
+refuses is counted by reason and logged with its topic (:mod:`gateway.rejections`), never passed
+on, never fatal. Pure: the MQTT bridge calls :meth:`Intake.handle` with a topic, payload and retain
+flag, and everything else here is the registry, the seq tracker, the hub and pending commands.
+
+Clearing a retained ``meta`` or ``status`` (an empty payload, what ``mosquitto_pub -r -n`` sends)
+removes the device: that is how an operator decommissions one, and the dashboard drops it (a
+``meta`` event with ``"meta": null, "removed": true``). Empty payloads on other topics are the rest
+of such a clean-up and are ignored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.commands import Commands
+from gateway.hub import Hub
+from gateway.rejections import Rejections
+from gateway.state import GapTracker, Registry, Seen
+from gateway.state.registry import Role
+from pigw.contract import (
+    ContractError,
+    StateMessage,
+    TopicKind,
+    Topics,
+    decode_ack,
+    decode_availability,
+    decode_backlog,
+    decode_meta,
+    decode_state,
+)
+
+
+@dataclass(slots=True)
+class IntakeStats:
+    messages: dict[str, int] = field(default_factory=dict)  # by topic kind
+    duplicates: int = 0  # (device, seq) seen before: dropped
+    removed: int = 0  # devices removed by clearing their retained meta/status
+
+
+class Intake:
+    def __init__(
+        self,
+        *,
+        topics: Topics,
+        registry: Registry,
+        gaps: GapTracker,
+        hub: Hub,
+        commands: Commands,
+        rejections: Rejections,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.topics = topics
+        self.registry = registry
+        self.gaps = gaps
+        self.hub = hub
+        self.commands = commands
+        self.rejections = rejections
+        self.stats = IntakeStats()
+        self._clock = clock
+        self._monotonic = monotonic
+
+    def handle(self, topic: str, payload: bytes, retained: bool) -> None:
+        """Take one MQTT message in. Never raises for bad input."""
+        try:
+            parsed = self.topics.parse(topic)
+            messages = self.stats.messages
+            messages[parsed.kind] = messages.get(parsed.kind, 0) + 1
+            kind = parsed.kind
+            if kind is TopicKind.STATE:
+                if payload:
+                    assert parsed.point is not None
+                    self._state(parsed.device, parsed.point, decode_state(payload), retained)
+            elif kind is TopicKind.BACKLOG:
+                for entry in decode_backlog(payload):
+                    role: Role = "sensor" if entry.sensor is not None else "actuator"
+                    self._state(parsed.device, entry.point, entry, False, hist=True, role=role)
+            elif kind is TopicKind.STATUS:
+                self._status(parsed.device, payload, retained)
+            elif kind is TopicKind.META:
+                self._meta(parsed.device, payload)
+            elif kind is TopicKind.ACK:
+                assert parsed.point is not None
+                self._ack(parsed.device, parsed.point, payload)
+            elif kind is TopicKind.AVAILABILITY and payload:
+                decode_availability(payload)  # checked; the contract's views do not show it
+            # SET and REPLAY are commands to devices (ours or another controller's), and
+            # GATEWAY_STATUS is a gateway's availability: nothing for the device state.
+        except ContractError as exc:
+            self.rejections.reject(topic, exc)
+
+    def broker(self, connected: bool) -> None:
+        """The gateway lost or regained the broker: every stream hears it."""
+        self.hub.publish("broker", None, {"connected": connected})
+
+    # --- per kind ---------------------------------------------------------------------------
+    def _state(
+        self,
+        device: str,
+        point: str,
+        message: StateMessage,
+        retained: bool,
+        *,
+        hist: bool = False,
+        role: Role | None = None,
+    ) -> None:
+        now = self._clock()
+        registry = self.registry
+        state = registry.ensure(device)
+        if not retained:
+            registry.touch(device, now)
+        seen = self.gaps.observe(
+            device,
+            message.seq,
+            message.boot,
+            self._monotonic(),
+            baseline=retained,
+            current_boot=state.meta.boot if state.meta is not None else None,
+        )
+        if seen is Seen.SEEN and not retained:
+            self.stats.duplicates += 1
+            return
+        if seen is Seen.RESET:
+            registry.forget_seqs(device)
+        role = role or state.role(point)
+        changed = registry.apply(
+            device, point, message, now, live=not (retained or hist), role=role
+        )
+        if seen is Seen.SEEN and not changed:
+            return  # a retained value we hold already (a resubscription)
+        self.hub.publish(
+            "actuator" if role == "actuator" else "reading",
+            device,
+            {
+                "device": device,
+                role: point,
+                "value": message.value,
+                "unit": message.unit,
+                "ts": message.ts,
+                "seq": message.seq,
+                "boot": message.boot,
+                "hist": hist,
+            },
+        )
+
+    def _status(self, device: str, payload: bytes, retained: bool) -> None:
+        if not payload:
+            self._remove(device)
+            return
+        online = decode_availability(payload)
+        if not retained:
+            self.registry.touch(device, self._clock())
+        if self.registry.set_online(device, online):
+            self.hub.publish("status", device, {"device": device, "online": online})
+
+    def _meta(self, device: str, payload: bytes) -> None:
+        if not payload:
+            self._remove(device)
+            return
+        meta = decode_meta(payload)
+        if meta.id != device:
+            raise ContractError("id_mismatch", f"meta of {meta.id!r} published for {device!r}")
+        if self.registry.set_meta(device, meta):
+            state = self.registry.ensure(device)
+            self.hub.publish("meta", device, {"device": device, "meta": state.meta_doc})
+
+    def _ack(self, device: str, actuator: str, payload: bytes) -> None:
+        ack = decode_ack(payload)
+        self.hub.publish("ack", device, self.commands.on_ack(device, actuator, ack))
+
+    def _remove(self, device: str) -> None:
+        self.gaps.forget(device)
+        if self.registry.remove(device):
+            self.stats.removed += 1
+            data: dict[str, Any] = {"device": device, "meta": None, "removed": True}
+            self.hub.publish("meta", device, data)

@@ -1,0 +1,123 @@
+"""Prometheus metrics: a fresh registry per app, and the gateway's domain metrics.
+
+The hot paths (intake, hub, seq tracking) keep plain integer counters; :class:`DomainCollector`
+turns them into Prometheus families when ``/metrics`` is scraped, so a delivered event costs an
+integer add rather than a labelled Prometheus call. HTTP request metrics come from
+prometheus-fastapi-instrumentator on the same registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from gateway.hub import Transport
+
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
+
+PREFIX = "pigw_gateway_"
+
+
+def _counter(name: str, doc: str, labels: Iterable[str] = ()) -> CounterMetricFamily:
+    return CounterMetricFamily(PREFIX + name, doc, labels=list(labels))
+
+
+def _gauge(name: str, doc: str, labels: Iterable[str] = ()) -> GaugeMetricFamily:
+    return GaugeMetricFamily(PREFIX + name, doc, labels=list(labels))
+
+
+class DomainCollector(Collector):
+    """Reads the runtime's counters at scrape time."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def collect(self) -> Iterable[Metric]:
+        yield from self._intake()
+        yield from self._hub()
+        yield from self._service()
+
+    def _intake(self) -> Iterable[Metric]:
+        rt = self.runtime
+        intake, gaps = rt.intake.stats, rt.gaps.stats
+        messages = _counter("mqtt_messages", "MQTT messages received, by topic kind", ["type"])
+        for kind, count in sorted(intake.messages.items()):
+            messages.add_metric([str(kind)], count)
+        rejected = _counter("mqtt_rejected", "MQTT messages refused, by reason", ["reason"])
+        for reason, count in sorted(rt.rejections.counts.items()):
+            rejected.add_metric([reason], count)
+        duplicates = _counter("duplicates", "state messages dropped as a repeated (device, seq)")
+        duplicates.add_metric([], intake.duplicates)
+        removed = _counter("devices_removed", "devices removed by clearing their retained meta")
+        removed.add_metric([], intake.removed)
+        devices = _gauge("devices", "devices known")
+        devices.add_metric([], len(rt.registry.devices))
+        gap = _counter("seq_gaps", "seq tracking, by what happened", ["what"])
+        for what in ("opened", "filled", "given_up", "lost", "resets"):
+            gap.add_metric([what], getattr(gaps, what))
+        replays = _counter("replay_requests", "replay requests sent to agents")
+        replays.add_metric([], rt.replays_sent)
+        return [messages, rejected, duplicates, removed, devices, gap, replays]
+
+    def _hub(self) -> Iterable[Metric]:
+        hub = self.runtime.hub
+        stats = hub.stats
+        events = _counter("events", "events published to the hub, by type", ["type"])
+        for name, count in sorted(stats.published.items()):
+            events.add_metric([name], count)
+        delivered = _counter("deliveries", "events handed to streams")
+        delivered.add_metric([], stats.delivered)
+        writes = _counter("stream_writes", "batches written to streams")
+        writes.add_metric([], stats.writes)
+        subscribers = _gauge("subscribers", "open streams, by transport", ["transport"])
+        for transport in Transport:
+            subscribers.add_metric([transport.value], hub.count(transport))
+        slow = _counter("slow_subscriber_actions", "what slow streams got", ["action"])
+        slow.add_metric(["reset"], stats.slow_resets)
+        slow.add_metric(["closed"], stats.slow_closed)
+        resume = _counter("resume", "Last-Event-ID resumes, by result", ["result"])
+        resume.add_metric(["hit"], stats.resume_hits)
+        resume.add_metric(["miss"], stats.resume_misses)
+        snapshots = _counter("snapshots", "snapshots sent, and how many were built", ["what"])
+        snapshots.add_metric(["sent"], stats.snapshots)
+        snapshots.add_metric(["built"], stats.snapshots_built)
+        ring_events = _gauge("ring_events", "events held for resume")
+        ring_events.add_metric([], len(hub.ring))
+        ring_bytes = _gauge("ring_bytes", "bytes held for resume")
+        ring_bytes.add_metric([], hub.ring.bytes)
+        return [
+            events,
+            delivered,
+            writes,
+            subscribers,
+            slow,
+            resume,
+            snapshots,
+            ring_events,
+            ring_bytes,
+        ]
+
+    def _service(self) -> Iterable[Metric]:
+        rt = self.runtime
+        connected = _gauge("broker_connected", "1 while connected to the broker")
+        connected.add_metric([], 1 if rt.readiness.connected else 0)
+        ready = _gauge("ready", "1 while connected and the retained state is loaded")
+        ready.add_metric([], 1 if rt.readiness.ready else 0)
+        commands = _counter(
+            "commands", "commands by result (ack status or HTTP status)", ["result"]
+        )
+        for result, count in sorted(rt.commands.stats.results.items()):
+            commands.add_metric([result], count)
+        refused = _counter("requests_refused", "HTTP requests refused by a limit", ["reason"])
+        for reason, count in sorted(rt.refusals.items()):
+            refused.add_metric([reason], count)
+        return [connected, ready, commands, refused]
+
+
+def new_registry() -> CollectorRegistry:
+    return CollectorRegistry(auto_describe=True)

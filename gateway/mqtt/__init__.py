@@ -1,0 +1,1 @@
+"""The gateway's one MQTT module (:mod:`gateway.mqtt.bridge`)."""

@@ -1,0 +1,235 @@
+"""The gateway's only MQTT client (aiomqtt): connect, subscribe, hand messages to the intake,
+publish commands and replay requests. Nothing else in the gateway imports aiomqtt.
+
+The session is persistent (MQTT 5: clean start off, a session expiry, a fixed client id
+``pigw-gateway-<gateway-id>``), so QoS 1 messages published while the gateway was briefly away are
+kept by the broker and delivered on reconnect. The gateway's availability is retained on
+``<p>/_gateway/<id>/status``: ``online`` after every connect (the birth, which doubles as the
+"retained state loaded" marker, see :mod:`gateway.readiness`), ``offline`` as the Last Will and on a
+clean shutdown (a clean disconnect sends no Will).
+
+Reconnects back off exponentially with jitter (0.5 s doubling to 30 s, ±25 %), so a fleet of
+gateways does not hammer a broker that comes back.
+
+Intake without a queue (issue 7, measured in ``docs/events.md``): aiomqtt's message iterator
+creates a task and an ``asyncio.wait`` per message, so at most one message is taken in per loop
+turn, and its socket callback reads one MQTT packet per readiness event. Both defeat the hub's
+batching (a burst becomes many one-event fan-outs): with 1,000 streams the gateway topped out at
+~40k deliveries/s. So the bridge (a) hands each message to the intake synchronously from aiomqtt's
+``on_message`` through ``queue_type`` (there is no queue to bound: the intake never blocks, and
+backpressure is the socket and the broker's per-session queue), and (b) drains every packet the
+socket has in one callback, so a burst lands in the ring within one loop turn and streams get it as
+one batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from gateway.commands import BrokerUnavailable
+from gateway.readiness import Readiness
+from gateway.settings import GatewaySettings
+from pigw.contract import ONLINE, Topics, encode_availability
+
+logger = logging.getLogger("gateway.mqtt")
+
+#: ``(topic, payload, retained)`` -> None; must not raise (the intake counts bad input).
+MessageSink = Callable[[str, bytes, bool], None]
+#: Called with True after every (re)connect and False after every loss.
+ConnectionSink = Callable[[bool], None]
+
+MIN_BACKOFF = 0.5
+MAX_BACKOFF = 30.0
+#: A connection that lasted at least this long resets the backoff.
+STABLE_AFTER = 10.0
+
+
+class Backoff:
+    def __init__(self, low: float = MIN_BACKOFF, high: float = MAX_BACKOFF) -> None:
+        self.low = low
+        self.high = high
+        self._next = low
+
+    def reset(self) -> None:
+        self._next = self.low
+
+    def next(self) -> float:
+        delay = self._next * random.uniform(0.75, 1.25)
+        self._next = min(self.high, self._next * 2)
+        return delay
+
+
+#: Most MQTT packets read in one socket callback (then other work gets a turn).
+MAX_PACKETS_PER_READ = 512
+
+
+def _sink_queue(sink: Callable[[aiomqtt.Message], None]) -> type[asyncio.Queue[aiomqtt.Message]]:
+    """A "queue" class for aiomqtt's ``queue_type`` that hands every message to ``sink`` at once."""
+
+    class SinkQueue(asyncio.Queue[aiomqtt.Message]):
+        def put_nowait(self, item: aiomqtt.Message) -> None:
+            sink(item)
+
+    return SinkQueue
+
+
+class _DrainingClient(aiomqtt.Client):
+    """aiomqtt's client, reading every packet the socket holds per readiness callback.
+
+    aiomqtt 2.5's callback calls paho's ``loop_read()`` once, which reads one packet; we register
+    our own callback for the same socket right after aiomqtt's (``add_reader`` replaces it) that
+    calls ``loop_read()`` until a call delivers no new message. Relies on aiomqtt 2.5 internals
+    (``_on_socket_open``, ``_disconnected``), hence the ``<2.6`` pin in pyproject.toml."""
+
+    delivered = 0
+
+    def _on_socket_open(self, client: Any, userdata: Any, sock: Any) -> None:
+        super()._on_socket_open(client, userdata, sock)
+        pending = getattr(sock, "pending", None)  # TLS: decrypted bytes the socket cannot signal
+
+        def drain() -> None:
+            try:
+                for _ in range(MAX_PACKETS_PER_READ):
+                    before = self.delivered
+                    client.loop_read()
+                    if self.delivered == before and not (pending is not None and pending() > 0):
+                        break
+            except Exception as exc:  # noqa: BLE001 - handed to aiomqtt, which raises MqttError
+                if not self._disconnected.done():
+                    self._disconnected.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(self._loop.add_reader, sock.fileno(), drain)
+
+
+class Bridge:
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        topics: Topics,
+        readiness: Readiness,
+        on_message: MessageSink,
+        on_connection: ConnectionSink,
+    ) -> None:
+        self.settings = settings
+        self.topics = topics
+        self.readiness = readiness
+        self.client_id = f"pigw-gateway-{settings.resolved_gateway_id}"
+        self.status_topic = topics.gateway_status(settings.resolved_gateway_id)
+        self.connects = 0
+        self._on_message = on_message
+        self._on_connection = on_connection
+        self._client: aiomqtt.Client | None = None
+        self._draining: _DrainingClient | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None
+
+    def _deliver(self, message: aiomqtt.Message) -> None:
+        client = self._draining
+        if client is not None:
+            client.delivered += 1
+        topic = message.topic.value
+        payload = message.payload
+        if not isinstance(payload, bytes):
+            payload = b"" if payload is None else str(payload).encode()
+        if topic == self.status_topic and not message.retain and payload == ONLINE:
+            self.readiness.on_marker()
+        try:
+            self._on_message(topic, payload, bool(message.retain))
+        except Exception:
+            # A bug, not bad input (the intake counts that): log it, keep the connection.
+            logger.exception("internal error handling a message", extra={"topic": topic})
+
+    def _make_client(self) -> _DrainingClient:
+        address = self.settings.broker
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.SessionExpiryInterval = self.settings.session_expiry
+        return _DrainingClient(
+            address.host,
+            address.port,
+            username=self.settings.mqtt_username,
+            password=self.settings.mqtt_password(),
+            identifier=self.client_id,
+            protocol=aiomqtt.ProtocolVersion.V5,
+            clean_start=False,
+            properties=properties,
+            keepalive=self.settings.mqtt_keepalive,
+            will=aiomqtt.Will(self.status_topic, encode_availability(False), qos=1, retain=True),
+            tls_context=self.settings.tls_context(),
+            queue_type=_sink_queue(self._deliver),
+            timeout=10,
+            logger=logging.getLogger("gateway.mqtt.client"),
+        )
+
+    async def run(self) -> None:
+        """Stay connected until cancelled."""
+        backoff = Backoff()
+        client = self._draining = self._make_client()
+        while True:
+            started = time.monotonic()
+            try:
+                await self._session(client)
+            except aiomqtt.MqttError as exc:
+                lasted = time.monotonic() - started
+                if lasted >= STABLE_AFTER:
+                    backoff.reset()
+                hint = ""
+                if 0 < lasted < 2 and self.connects > 1:
+                    hint = " (right after connecting: does another gateway use this --gateway-id?)"
+                logger.warning(
+                    "broker connection: %s%s", exc, hint, extra={"mqtt": self.settings.mqtt_url}
+                )
+            await asyncio.sleep(backoff.next())
+
+    async def _session(self, client: aiomqtt.Client) -> None:
+        async with client:
+            self.connects += 1
+            try:
+                await client.subscribe(self.topics.all_filter(), qos=1)
+                self._client = client
+                self.readiness.on_connected(time.monotonic())
+                logger.info(
+                    "connected to the broker",
+                    extra={"mqtt": self.settings.mqtt_url, "client_id": self.client_id},
+                )
+                self._on_connection(True)
+                await client.publish(self.status_topic, ONLINE, qos=1, retain=True)
+                # Messages go to the intake as they arrive (_deliver); this only waits for the
+                # connection to end (MqttError).
+                async for _ in client.messages:
+                    pass
+            except asyncio.CancelledError:
+                # A clean disconnect sends no Will: say "offline" ourselves, briefly.
+                with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
+                    async with asyncio.timeout(2):
+                        await client.publish(
+                            self.status_topic, encode_availability(False), qos=1, retain=True
+                        )
+                raise
+            finally:
+                if self._client is not None:
+                    self._client = None
+                    self.readiness.on_disconnected()
+                    self._on_connection(False)
+
+    async def publish(self, topic: str, payload: bytes) -> None:
+        """QoS 1, not retained; waits for the broker's PUBACK. :class:`BrokerUnavailable` when
+        not connected."""
+        client = self._client
+        if client is None:
+            raise BrokerUnavailable
+        try:
+            await client.publish(topic, payload, qos=1, retain=False)
+        except aiomqtt.MqttError as exc:
+            raise BrokerUnavailable from exc

@@ -1,0 +1,178 @@
+"""Running the app under uvicorn (uvloop + httptools), with what pigw adds to it.
+
+1. **Size limits while parsing.** With httptools, uvicorn buffers a header block of any size before
+   the app sees it, and answers a very long URL with a generic 400 (measured with uvicorn 0.54: a
+   1 MB header block accepted, a 100 KB URL 400).
+   :func:`limited_protocol` counts bytes in the parser callbacks and answers 414 (URL) or 431
+   (headers) as soon as a limit is passed, so nothing oversized is buffered and the client gets a
+   4xx, never a 5xx (issue 6). It also offers the ``pigw.stream`` scope extension for the event
+   stream: ``abort`` drops the connection of a stream whose client stopped reading (a plain
+   ``close()`` would wait forever to flush data that client never reads), and ``send`` is the
+   server's own ``send``, so a stream writes its body without passing every batch through each
+   middleware's ``send`` wrapper (those only act on ``http.response.start``, which goes through
+   them as usual; measured: the wrappers cost a fifth of the fan-out's CPU).
+2. **The stream in front of the framework.** ``GET /api/events`` is answered by
+   :class:`~gateway.api.events_fast.EventsFastPath` before FastAPI, so a long-lived stream does not
+   keep the framework's per-request objects alive (memory, see that module).
+3. **Shutdown that never hangs on streams.** uvicorn waits for open connections *before* it runs
+   the lifespan's shutdown, so the lifespan alone cannot end endless streams in time.
+   :class:`GatewayServer` ends them first (:meth:`Hub.close_all`), then shuts down as usual.
+4. **Fewer garbage-collector pauses** (:func:`tune_gc`).
+
+The protocol subclasses use uvicorn's parser callbacks and its WebSocket protocol's
+``handle_connect``; ``tests/gateway/test_server.py`` and the stream tests run through them, so an
+uvicorn release that changes them fails those tests rather than the gateway in the field.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import socket
+from typing import Any, Final
+
+import uvicorn
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from gateway.api.events_fast import EventsFastPath
+from gateway.api.sse_response import STREAM_EXTENSION
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+
+logger = logging.getLogger("gateway.server")
+
+#: uvicorn ends connections still open this long after shutdown began (a safety net: pigw ends its
+#: own streams at once).
+GRACEFUL_SHUTDOWN: Final = 10
+#: Largest WebSocket message a client may send (commands are tiny).
+WS_MAX_SIZE: Final = 64 * 1024
+
+_REASONS: Final = {414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
+
+
+class _Refused(Exception):
+    pass
+
+
+def limited_protocol(max_url: int, max_headers: int) -> type[HttpToolsProtocol]:
+    """uvicorn's httptools protocol with URL/header limits and the ``pigw.abort`` extension."""
+
+    class LimitedHttpToolsProtocol(HttpToolsProtocol):
+        _refusal: tuple[int, str] | None = None
+        _url_bytes = 0
+        _header_bytes = 0
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._url_bytes = 0
+            self._header_bytes = 0
+
+        def on_headers_complete(self) -> None:
+            super().on_headers_complete()
+            cycle = self.cycle
+            if cycle is not None and cycle.scope is self.scope:
+                self.scope["extensions"] = {
+                    STREAM_EXTENSION: {"abort": self.transport.abort, "send": cycle.send}
+                }
+
+        def on_url(self, url: bytes) -> None:
+            self._url_bytes += len(url)
+            if self._url_bytes > max_url:
+                self._refusal = (414, "URL too long")
+                raise _Refused
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._header_bytes += len(name) + len(value) + 4
+            if self._header_bytes > max_headers:
+                self._refusal = (431, "request headers too large")
+                raise _Refused
+            super().on_header(name, value)
+
+        def data_received(self, data: bytes) -> None:
+            if self._refusal is not None:
+                return  # answered already; the connection is closing
+            super().data_received(data)
+
+        def send_400_response(self, msg: str) -> None:
+            # httptools reports an exception raised in a callback as a parse error, which uvicorn
+            # answers with 400: answer the limit's own status instead.
+            if self._refusal is None:
+                super().send_400_response(msg)
+                return
+            status, text = self._refusal
+            body = text.encode()
+            self.transport.write(
+                b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                b"content-length: %d\r\nconnection: close\r\n\r\n%s"
+                % (status, _REASONS[status], len(body), body)
+            )
+            self.transport.close()
+            logger.info("refused a request: %s", text, extra={"status": status})
+
+    return LimitedHttpToolsProtocol
+
+
+class AbortableWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol with the ``pigw.stream`` abort hook, so a WebSocket whose
+    client stopped reading is dropped at once instead of lingering until its buffers drain."""
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope["extensions"][STREAM_EXTENSION] = {"abort": self.transport.abort}
+
+
+class GatewayServer(uvicorn.Server):
+    """uvicorn's server, ending the app's streams before waiting for connections to close."""
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self.gateway_app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        runtime = getattr(self.gateway_app.state, "runtime", None)
+        if runtime is not None:
+            runtime.hub.close_all("shutdown")
+        await super().shutdown(sockets)
+
+
+def server_config(app: ASGIApp, settings: GatewaySettings, **overrides: Any) -> uvicorn.Config:
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "loop": "uvloop",
+        "http": limited_protocol(settings.max_url_bytes, settings.max_header_bytes),
+        "ws": AbortableWebSocketProtocol,
+        "ws_max_size": WS_MAX_SIZE,
+        "lifespan": "on",
+        "log_config": None,  # pigw.logs set up the handlers; uvicorn's loggers propagate to them
+        "access_log": True,
+        "proxy_headers": True,
+        "server_header": False,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,
+    }
+    options.update(overrides)
+    return uvicorn.Config(app, **options)
+
+
+def tune_gc() -> None:
+    """Fewer, cheaper garbage collections (issue 7: the p99 of the fan-out was set by collector
+    pauses). ``gc.freeze()`` moves everything alive after start-up (modules, the app) out of the
+    collector's reach, so a full collection no longer walks it; a larger first generation makes
+    collections rarer. Reference counting still frees almost everything at once; the collector only
+    looks for cycles. Measured at 1,000 streams x 200 msg/s: p99 137 -> 72 ms."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
+def serve(settings: GatewaySettings) -> None:
+    """Run the gateway until SIGINT/SIGTERM."""
+    app = create_app(settings)
+    tune_gc()
+    front = EventsFastPath(app, settings.cors_origin)
+    GatewayServer(server_config(front, settings), app).run()
