@@ -16,7 +16,9 @@ It shows the three rules every pigw consumer follows (docs/consumers.md):
    contact with a device they are the starting point, not gaps; after a reconnect, anything between
    what we had and them was published while we were away, and is asked for.
 
-It needs only paho-mqtt (it is meant to be copied); it is not part of the pigw packages. Readings
+It needs only paho-mqtt (it is meant to be copied); it is not part of the pigw packages. Left out
+for brevity: a device whose counter went back with a new ``boot`` (it lost its stored seq) is not
+detected — its new readings print, but gaps are noticed again only above the old highest seq. Readings
 go to stdout, one JSON object per line; what it asks for and gives up on goes to stderr.
 """
 
