@@ -166,6 +166,39 @@ describe("reading", () => {
   });
 });
 
+describe("an agent that lost its seq counter", () => {
+  function live(seq: number, value: number, boot: string, hist = false): Action {
+    return ev({
+      type: "reading",
+      id: `e2-${seq}`,
+      data: { device: "pi1", sensor: "temp", value, unit: "°C", ts: "2026-11-24T07:00:00.000Z", seq, boot, hist },
+    });
+  }
+  const reboot: Action = ev({ type: "meta", id: "e2-1", data: { device: "pi1", meta: { ...META, boot: "new1" }, removed: false } });
+
+  it("shows the new run's values once its meta says it is the current boot", () => {
+    const state = run(snapshot([device()]), reading(50, 22), reboot, live(3, 18.5, "new1"), live(4, 18.6, "new1"));
+    expect(state.devices.pi1?.sensors.temp).toMatchObject({ value: 18.6, seq: 4, boot: "new1" });
+    expect(state.devices.pi1?.history.temp?.map((p) => p.seq)).toEqual([3, 4]);
+    expect(state.devices.pi1?.sensors.door?.seq).toBeNull(); // forgotten: its next reading counts
+  });
+
+  it("still refuses a lower seq from the same run", () => {
+    const state = run(snapshot([device()]), reboot, live(60, 22, "new1"), live(59, 99, "new1"));
+    expect(state.devices.pi1?.sensors.temp?.value).toBe(22);
+  });
+
+  it("still refuses a lower seq from a run that is not the current boot", () => {
+    const state = run(snapshot([device()]), reading(50, 22), live(3, 99, "someone-else"));
+    expect(state.devices.pi1?.sensors.temp?.value).toBe(22);
+  });
+
+  it("does not take a late hist reading for a lost counter", () => {
+    const state = run(snapshot([device()]), reading(50, 22), reboot, live(3, 99, "new1", true));
+    expect(state.devices.pi1?.sensors.temp?.value).toBe(22);
+  });
+});
+
 describe("history", () => {
   it("merges a history page by seq, in order, without duplicates", () => {
     const state = run(snapshot([device()]), reading(12, 22), {

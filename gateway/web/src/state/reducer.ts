@@ -31,6 +31,8 @@ export interface Point {
   unit: string | null;
   ts: string | null;
   seq: number | null;
+  /** The agent run (`boot`) that published the value; `null` when it came from a snapshot. */
+  boot: string | null;
   /** The gateway's verdict at the last snapshot (the point missed its expected updates). */
   gatewayStale: boolean;
   /** The client's clock (ms) when this value arrived: the base of the client's own stale check. */
@@ -244,6 +246,7 @@ function mergePoints(
       unit: point.unit ?? null,
       ts: point.ts,
       seq: point.seq,
+      boot: sameReading ? current.boot : null,
       gatewayStale,
       receivedAt,
       stale: false,
@@ -254,31 +257,77 @@ function mergePoints(
 }
 
 function applyReading(state: State, reading: ReadingData): State {
-  const device = state.devices[reading.device] ?? emptyDevice(reading.device, !reading.hist);
+  const device = afterCounterLoss(
+    state.devices[reading.device] ?? emptyDevice(reading.device, !reading.hist),
+    reading,
+    reading.sensor,
+  );
   const history = withHistory(device.history, reading.sensor, [
     { seq: reading.seq, ts: reading.ts, value: reading.value },
   ]);
   const sensors = withPoint(device.sensors, reading.sensor, reading, state.now);
   const lastSeen = reading.hist ? device.lastSeen : later(device.lastSeen, reading.ts);
-  if (sensors === device.sensors && history === device.history && lastSeen === device.lastSeen) {
+  if (
+    sensors === device.sensors &&
+    history === device.history &&
+    lastSeen === device.lastSeen &&
+    device === state.devices[reading.device]
+  ) {
     return state; // a repeated reading (same device, same seq): nothing new
   }
   return putDevice(state, { ...device, sensors, history, lastSeen });
 }
 
 function applyActuator(state: State, data: ActuatorData): State {
-  const device = state.devices[data.device] ?? emptyDevice(data.device, !data.hist);
+  const device = afterCounterLoss(
+    state.devices[data.device] ?? emptyDevice(data.device, !data.hist),
+    data,
+    data.actuator,
+  );
   const actuators = withPoint(device.actuators, data.actuator, data, state.now);
   const lastSeen = data.hist ? device.lastSeen : later(device.lastSeen, data.ts);
-  if (actuators === device.actuators && lastSeen === device.lastSeen) return state;
+  if (
+    actuators === device.actuators &&
+    lastSeen === device.lastSeen &&
+    device === state.devices[data.device]
+  ) {
+    return state;
+  }
   return putDevice(state, { ...device, actuators, lastSeen });
+}
+
+/**
+ * The one exception to the seq rule, as the gateway makes it (docs/consumers.md): a live state of
+ * the device's current boot (its meta's `boot`), from another run than the value we hold, with a
+ * lower seq, means the agent lost its stored counter (a new SD card, say). Then every seq held for
+ * the device is forgotten, and its history too (old and new seqs no longer order in time), so the
+ * device's new values show instead of being ignored as old ones.
+ */
+function afterCounterLoss(
+  device: DeviceState,
+  update: { seq: number; boot: string; hist: boolean },
+  point: string,
+): DeviceState {
+  const current = device.sensors[point] ?? device.actuators[point];
+  const lost =
+    !update.hist &&
+    device.meta !== null &&
+    update.boot === device.meta.boot &&
+    current !== undefined &&
+    current.seq !== null &&
+    update.seq < current.seq &&
+    current.boot !== update.boot;
+  if (!lost) return device;
+  const forget = (points: Readonly<Record<string, Point>>) =>
+    Object.fromEntries(Object.entries(points).map(([id, p]) => [id, { ...p, seq: null }]));
+  return { ...device, sensors: forget(device.sensors), actuators: forget(device.actuators), history: {} };
 }
 
 /** The seq rule: only a strictly newer seq replaces the current value of a point. */
 function withPoint(
   points: Readonly<Record<string, Point>>,
   id: string,
-  update: { value: Value; unit: string | null; ts: string; seq: number },
+  update: { value: Value; unit: string | null; ts: string; seq: number; boot: string },
   now: number,
 ): Readonly<Record<string, Point>> {
   const current = points[id];
@@ -290,6 +339,7 @@ function withPoint(
       unit: update.unit ?? current?.unit ?? null,
       ts: update.ts,
       seq: update.seq,
+      boot: update.boot || null,
       gatewayStale: false,
       receivedAt: now,
       stale: false,
