@@ -36,10 +36,12 @@ pytestmark = pytest.mark.integration
 TOPICS = Topics()
 AGENT = "fuzz-pi"
 SENTINEL = "zz-sentinel"
-#: The gateway's RSS may grow this much while it takes 10,000 malformed messages in. What it keeps
-#: on purpose is bounded and small here: the devices that valid-looking junk created (a few hundred
-#: of the 10,000 allowed), the topic cache (65,536 at most), history (500 readings per sensor).
+#: The gateway's RSS may grow this much while it takes 10,000 malformed messages in (100,000 in the
+#: soak). What it keeps on purpose is bounded: the contract's topic parse cache (65,536 topics at
+#: most, which valid-looking junk fills), the devices valid-looking junk created (a handful of the
+#: 10,000 allowed), history (500 readings per sensor). Measured: +4.6 and +9.0 MiB.
 MQTT_RSS_BOUND_MIB = 12
+SOAK_MQTT_RSS_BOUND_MIB = 20
 #: ... and while schemathesis fuzzes the HTTP API.
 HTTP_RSS_BOUND_MIB = 12
 
@@ -148,7 +150,13 @@ def settled_fds(pid: int, target: int | None = None) -> int:
 
 
 def mqtt_fuzz(
-    broker: Mosquitto, system: System, figures: Figures, *, messages: int, run_seed: int
+    broker: Mosquitto,
+    system: System,
+    figures: Figures,
+    *,
+    messages: int,
+    run_seed: int,
+    rss_bound: float = MQTT_RSS_BOUND_MIB,
 ) -> None:
     gateway = system.gateway(broker.url)
     agent = system.agent(broker.url, device=AGENT, board=DEMO_BOARD_TOML)
@@ -179,12 +187,9 @@ def mqtt_fuzz(
             "by topic kind": dict(kinds.most_common()),
             "refused by the gateway, by reason (incl. warm-up)": rejected,
             "gateway RSS before / after MiB": (round(rss_before, 1), round(rss_after, 1)),
-            "gateway RSS growth MiB (bound)": (
-                round(rss_after - rss_before, 1),
-                MQTT_RSS_BOUND_MIB,
-            ),
+            "gateway RSS growth MiB (bound)": (round(rss_after - rss_before, 1), rss_bound),
             "gateway fds before / after": (fds_before, fds_after),
-            "devices the junk created": gateway.get("/api/devices").json()["devices"].__len__(),
+            "devices the junk created": len(gateway.get("/api/devices").json()["devices"]),
             "client resets / reconnects": (len(client.resets), client.connections - 1),
         }
     )
@@ -194,7 +199,7 @@ def mqtt_fuzz(
     for process in (gateway.process, agent):
         assert "Traceback" not in process.output(), process.log_path.name
     assert "internal error" not in gateway.process.output()
-    assert rss_after - rss_before <= MQTT_RSS_BOUND_MIB
+    assert rss_after - rss_before <= rss_bound
     assert fds_after <= fds_before
     assert client.connections == 1 and client.resets == []
 
@@ -210,7 +215,14 @@ def test_ten_thousand_malformed_mqtt_messages_crash_nothing_and_memory_stays_fla
 def test_soak_malformed_mqtt_messages_crash_nothing_and_memory_stays_flat(
     broker: Mosquitto, system: System, figures: Figures
 ) -> None:
-    mqtt_fuzz(broker, system, figures, messages=100_000, run_seed=88)
+    mqtt_fuzz(
+        broker,
+        system,
+        figures,
+        messages=100_000,
+        run_seed=88,
+        rss_bound=SOAK_MQTT_RSS_BOUND_MIB,
+    )
 
 
 # --- HTTP -------------------------------------------------------------------------------------
