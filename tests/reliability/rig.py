@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from tests.gateway.support import Gateway
 from tests.reliability.browser import BrowserStream
@@ -148,19 +149,26 @@ class Clients:
         )
         return clients
 
-    def __iter__(self) -> Iterable[BrowserStream]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[BrowserStream]:
         return iter(self.streams)
 
     def close(self) -> None:
         for client in self.streams:
             client.close()
 
-    def wait_all(self, condition: object, timeout: float, what: str) -> None:
-        wait_until(lambda: all(condition(c) for c in self.streams), timeout, what)  # type: ignore[operator]
+    def wait_all(
+        self, condition: Callable[[BrowserStream], object], timeout: float, what: str
+    ) -> None:
+        """Wait until ``condition`` holds for every client."""
+        wait_until(lambda: all(condition(c) for c in self.streams), timeout, what)
 
     def missing(self, expected: set[int], device: str = DEVICE) -> dict[str, int]:
         """Per client: how many of ``expected`` seqs it has not received as events."""
         return {c.name: len(expected - c.event_seqs(device)) for c in self.streams}
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -172,15 +180,25 @@ class System:
     processes: list[ManagedProcess] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
     clients: list[Clients] = field(default_factory=list)
-    closers: list[object] = field(default_factory=list)
+    closers: list[Closable] = field(default_factory=list)
 
     def gateway(self, mqtt_url: str, *args: str) -> Gateway:
         started = gateway(self.folder, mqtt_url, *args)
         self.gateways.append(started)
         return started.start()
 
-    def agent(self, mqtt_url: str, **kwargs: object) -> ManagedProcess:
-        process = agent_process(self.folder / "agent", mqtt_url, **kwargs)  # type: ignore[arg-type]
+    def agent(
+        self,
+        mqtt_url: str,
+        *,
+        device: str = DEVICE,
+        board: str = BUSY_BOARD,
+        keepalive: float | None = None,
+    ) -> ManagedProcess:
+        """Start ``pigw-agent --simulate`` (outbox in ``<tmp>/agent``, kept across restarts)."""
+        process = agent_process(
+            self.folder / "agent", mqtt_url, device=device, board=board, keepalive=keepalive
+        )
         self.processes.append(process)
         process.start()
         wait_until(
@@ -205,7 +223,7 @@ class System:
         for started in self.gateways:
             started.stop()
         for closer in self.closers:
-            closer.close()  # type: ignore[attr-defined]
+            closer.close()
         if failed:
             for process in [*self.processes, *(g.process for g in self.gateways)]:
                 print(f"--- {process.log_path.name} ---\n{process.tail(80)}")
