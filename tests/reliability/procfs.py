@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 
@@ -17,3 +18,14 @@ def rss_mib(pid: int) -> float:
 def open_fds(pid: int) -> int:
     """File descriptors ``pid`` has open (the entries of ``/proc/<pid>/fd``)."""
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def fds_at_rest(pid: int, samples: int = 20) -> int:
+    """``pid``'s descriptors without the test's own short HTTP requests: the least of a few samples
+    10 ms apart (a server closes a finished request's socket a moment after the client does, so a
+    count taken right after a request may still include it)."""
+    least = open_fds(pid)
+    for _ in range(samples):
+        time.sleep(0.01)  # poll
+        least = min(least, open_fds(pid))
+    return least

@@ -7,7 +7,6 @@ warm-up round and again at the end, and must stay within a bound.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import subprocess
 import threading
@@ -25,7 +24,7 @@ from pigw.contract import ContractError, StateMessage, Topics, encode_state, for
 from tests.gateway.support import Gateway
 from tests.reliability import fuzz
 from tests.reliability.conftest import Figures
-from tests.reliability.procfs import open_fds, rss_mib
+from tests.reliability.procfs import fds_at_rest, rss_mib
 from tests.reliability.rig import System
 from tests.support.broker import Mosquitto
 from tests.support.mqtt import recorder
@@ -140,15 +139,6 @@ def sync(publisher: Publisher, gateway: Gateway, number: int) -> None:
 WARM_UP = 500
 
 
-def settled_fds(pid: int, target: int | None = None) -> int:
-    """The gateway's descriptors once the test's own HTTP requests are closed on its side too
-    (``target``: wait until at most that many, at most 10 s; then take what there is)."""
-    if target is not None:
-        with contextlib.suppress(AssertionError):
-            wait_until(lambda: open_fds(pid) <= target, 10, "the gateway's descriptors")
-    return open_fds(pid)
-
-
 def mqtt_fuzz(
     broker: Mosquitto,
     system: System,
@@ -168,10 +158,10 @@ def mqtt_fuzz(
     publish_fuzz(publisher, WARM_UP, run_seed)  # caches, allocator arenas, first devices
     sync(publisher, gateway, 1)
     pid = gateway.process.pid
-    rss_before, fds_before = rss_mib(pid), settled_fds(pid)
+    rss_before, fds_before = rss_mib(pid), fds_at_rest(pid)
     kinds = publish_fuzz(publisher, messages, run_seed + 1)
     sync(publisher, gateway, 2)
-    rss_after, fds_after = rss_mib(pid), settled_fds(pid, fds_before)
+    rss_after, fds_after = rss_mib(pid), fds_at_rest(pid)
     # The agent took its share of junk commands and replay requests and still works.
     with recorder(broker.host, broker.port, f"pigw/{AGENT}/+/state") as watch:
         wait_until(lambda: [m for m in watch.messages if not m.retain], 60, "a new agent reading")
@@ -281,10 +271,10 @@ def http_fuzz(
     run(10, 1)  # warm-up: every route once, then measure
     pid = gateway.process.pid
     log_start = len(gateway.process.output())
-    rss_before, fds_before = rss_mib(pid), open_fds(pid)
+    rss_before, fds_before = rss_mib(pid), fds_at_rest(pid)
     result = run(examples, 2)
-    wait_until(lambda: open_fds(pid) <= fds_before, 30, "the fuzzer's connections to close")
-    rss_after, fds_after = rss_mib(pid), open_fds(pid)
+    wait_until(lambda: fds_at_rest(pid) <= fds_before, 30, "the fuzzer's connections to close")
+    rss_after, fds_after = rss_mib(pid), fds_at_rest(pid)
     statuses = status_counts(gateway, log_start)
     cases = re.search(r"(\d+) generated", result.stdout)
     figures.update(

@@ -21,7 +21,7 @@ from device_agent.demo_board import DEMO_BOARD_TOML
 from tests.gateway.support import Gateway
 from tests.reliability.churn import ChurnStats, churn
 from tests.reliability.conftest import Figures
-from tests.reliability.procfs import open_fds, rss_mib
+from tests.reliability.procfs import fds_at_rest, open_fds, rss_mib
 from tests.reliability.rig import System
 from tests.support.broker import Mosquitto
 from tests.support.waiting import wait_until
@@ -79,13 +79,13 @@ def stream_churn(broker: Mosquitto, system: System, figures: Figures, *, window:
     pid = gateway.process.pid
     uvloop.run(churn(gateway.port, CLIENTS, WARM_UP, seed=1))
     wait_until(lambda: subscribers(gateway) == 1, 60, "the warm-up streams to end")
-    task_base, fd_base, rss_base = tasks(gateway), open_fds(pid), rss_mib(pid)
+    task_base, fd_base, rss_base = tasks(gateway), fds_at_rest(pid), rss_mib(pid)
     with Peaks(pid) as peaks:
         started = time.monotonic()
         stats: ChurnStats = uvloop.run(churn(gateway.port, CLIENTS, window, seed=2))
         elapsed = time.monotonic() - started
     wait_until(lambda: subscribers(gateway) == 1, 60, "every churned stream to end")
-    task_after, fd_after = settled_with_steady(gateway, pid, task_base, fd_base)
+    task_after, fd_after = settled(gateway, pid, task_base, fd_base)
     rss_after = rss_mib(pid)
     figures.update(
         {
@@ -122,17 +122,17 @@ def stream_churn(broker: Mosquitto, system: System, figures: Figures, *, window:
     assert steady.connections == 1 and steady.resets == [] and steady.id_breaks == []
 
 
-def settled_with_steady(
-    gateway: Gateway, pid: int, task_base: int, fd_base: int
-) -> tuple[int, int]:
+def settled(gateway: Gateway, pid: int, task_base: int, fd_base: int) -> tuple[int, int]:
     """Tasks and descriptors once back at (or below) their baseline (the steady stream included in
     both); a loaded machine closes slowly, so the deadline is generous."""
-    wait_until(
-        lambda: tasks(gateway) <= task_base and open_fds(pid) <= fd_base,
-        60,
-        f"tasks <= {task_base} and fds <= {fd_base}",
-    )
-    return tasks(gateway), open_fds(pid)
+    found: list[int] = []
+
+    def back() -> bool:
+        found[:] = [tasks(gateway), fds_at_rest(pid)]
+        return found[0] <= task_base and found[1] <= fd_base
+
+    wait_until(back, 60, f"tasks <= {task_base} and fds <= {fd_base}")
+    return found[0], found[1]
 
 
 def test_a_thousand_reconnecting_sse_clients_leave_tasks_fds_and_memory_at_baseline(
