@@ -119,6 +119,15 @@ def outbox_top(path: Path) -> int:
     return -1 if top is None else int(top)
 
 
+def outbox_rate(path: Path) -> float:
+    """State messages per second the agent made, from the outbox's own timestamps."""
+    with closing(_open(path)) as db:
+        count, first, last = db.execute(
+            "SELECT COUNT(*), MIN(ts_ms), MAX(ts_ms) FROM states"
+        ).fetchone()
+    return 0.0 if count < 2 else (count - 1) / ((last - first) / 1000)
+
+
 def _open(path: Path) -> sqlite3.Connection:
     # mode=rw: never create the file (the agent must find it absent or its own).
     return sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=10)
