@@ -38,43 +38,46 @@ class EventsFastPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            runtime = getattr(self.app.state, "runtime", None)
-            if (
-                scope["type"] != "http"
-                or scope["path"] != PATH
-                or scope["method"] != "GET"
-                or runtime is None
-            ):
-                await self.app(scope, receive, send)
-                return
-            connection = HTTPConnection(scope)
-            cors = self._cors(connection.headers.get("origin"))
-            try:
-                devices, types, last_event_id = _check(connection, runtime)
-            except HTTPException as exc:
-                await _problem(exc, cors)(scope, receive, send)
-                return
-            del connection  # nothing of the request outlives this point but the scope
-            stream = EventStream(
-                runtime.hub,
-                runtime.readiness,
-                runtime.slots,
-                devices=devices,
-                types=types,
-                last_event_id=last_event_id,
-                snapshot_wait=runtime.settings.snapshot_wait,
-                extra_headers=[(k.encode(), v.encode()) for k, v in cors.items()],
-            )
-            await stream(scope, receive, send)
+            await self._dispatch(scope, receive, send)
         finally:
             # pigw's server puts bound methods of the connection's transport and request cycle
             # into the scope (gateway/server.py), which makes scope, cycle, protocol and transport
             # one reference cycle. Left in place, every finished connection would wait for a full
-            # garbage collection — rare with the tuned collector — before its memory came back:
+            # garbage collection (rare with the tuned collector) before its memory came back:
             # 1,000 clients reconnecting for a minute grew the gateway from 57 to 175 MB (issue 8).
             extensions = scope.get("extensions")
             if extensions:
                 extensions.pop(STREAM_EXTENSION, None)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        runtime = getattr(self.app.state, "runtime", None)
+        if (
+            scope["type"] != "http"
+            or scope["path"] != PATH
+            or scope["method"] != "GET"
+            or runtime is None
+        ):
+            await self.app(scope, receive, send)
+            return
+        connection = HTTPConnection(scope)
+        cors = self._cors(connection.headers.get("origin"))
+        try:
+            devices, types, last_event_id = _check(connection, runtime)
+        except HTTPException as exc:
+            await _problem(exc, cors)(scope, receive, send)
+            return
+        del connection  # nothing of the request outlives this point but the scope
+        stream = EventStream(
+            runtime.hub,
+            runtime.readiness,
+            runtime.slots,
+            devices=devices,
+            types=types,
+            last_event_id=last_event_id,
+            snapshot_wait=runtime.settings.snapshot_wait,
+            extra_headers=[(k.encode(), v.encode()) for k, v in cors.items()],
+        )
+        await stream(scope, receive, send)
 
     def _cors(self, origin: str | None) -> dict[str, str]:
         if origin is None or origin.rstrip("/") not in self.cors_origins:
