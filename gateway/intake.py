@@ -96,7 +96,10 @@ class Intake:
             self.rejections.reject(topic, exc)
 
     def broker(self, connected: bool) -> None:
-        """The gateway lost or regained the broker: every stream hears it."""
+        """The gateway lost or regained the broker: every stream hears it, and on a reconnect
+        every open seq gap is asked for again (see :meth:`GapTracker.rearm`)."""
+        if connected:
+            self.gaps.rearm(self._monotonic())
         self.hub.publish("broker", None, {"connected": connected})
 
     # --- per kind ---------------------------------------------------------------------------

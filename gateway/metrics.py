@@ -8,6 +8,7 @@ prometheus-fastapi-instrumentator on the same registry.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -116,7 +117,16 @@ class DomainCollector(Collector):
         refused = _counter("requests_refused", "HTTP requests refused by a limit", ["reason"])
         for reason, count in sorted(rt.refusals.items()):
             refused.add_metric([reason], count)
-        return [connected, ready, commands, refused]
+        families: list[Metric] = [connected, ready, commands, refused]
+        try:
+            alive = len(asyncio.all_tasks())
+        except RuntimeError:  # collected outside the event loop: there is nothing to count
+            return families
+        # Each stream holds one or two tasks while it is open: a count that does not come back
+        # down after clients leave is a leak (issue 8 measures exactly that).
+        tasks = _gauge("asyncio_tasks", "asyncio tasks alive in the gateway's event loop")
+        tasks.add_metric([], alive)
+        return [*families, tasks]
 
 
 def new_registry() -> CollectorRegistry:

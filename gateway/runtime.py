@@ -95,8 +95,11 @@ class Runtime:
             now = time.monotonic()
             self.hub.tick(now)
             self.readiness.tick(now)
-            for device, low, high in self.gaps.due(now):
-                await self._request_replay(device, low, high)
+            # Plan replays only while connected: a request that cannot be sent must not use up
+            # one of the gap's attempts (after a reconnect every open gap is re-armed anyway).
+            if self.bridge.connected:
+                for device, low, high in self.gaps.due(now):
+                    await self._request_replay(device, low, high)
             if self.tokens is not None:
                 try:
                     if self.tokens.reload():

@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from gateway.api.deps import authenticate
 from gateway.api.events import stream_filters, take_slot
-from gateway.api.sse_response import EventStream
+from gateway.api.sse_response import STREAM_EXTENSION, EventStream
 from gateway.runtime import Runtime
 
 PATH: Final = "/api/events"
@@ -37,6 +37,19 @@ class EventsFastPath:
         self.cors_origins = frozenset(cors_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self._dispatch(scope, receive, send)
+        finally:
+            # pigw's server puts bound methods of the connection's transport and request cycle
+            # into the scope (gateway/server.py), which makes scope, cycle, protocol and transport
+            # one reference cycle. Left in place, every finished connection would wait for a full
+            # garbage collection (rare with the tuned collector) before its memory came back:
+            # 1,000 clients reconnecting for a minute grew the gateway from 57 to 175 MB (issue 8).
+            extensions = scope.get("extensions")
+            if extensions:
+                extensions.pop(STREAM_EXTENSION, None)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime = getattr(self.app.state, "runtime", None)
         if (
             scope["type"] != "http"

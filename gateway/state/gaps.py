@@ -7,7 +7,11 @@ the ranges below it not seen yet (``missing``). A seq above ``top`` is new (and 
 seq in ``missing`` fills it; anything else at or below ``top`` was seen already.
 
 Retained messages are the broker's *current* state per topic: their seqs are scattered (each
-sensor's last reading), so they move ``top`` but never open a gap. A gap is asked for only after
+sensor's last reading), so on the first load they move ``top`` but never open a gap. Once the
+gateway has followed a device live, though, a retained seq above ``top`` after a reconnect means
+that state messages passed while the gateway was away — for instance a backlog the agent sent to a
+restarted broker before the gateway had resubscribed (a broker without persistence forgets the
+gateway's session): that range is a gap like any other (issue 8, scenario 1). A gap is asked for only after
 ``delay`` (a backlog may be on its way already), at most ``attempts`` times ``retry`` apart, and
 only for the newest ``window`` seqs (what an agent keeps by default); older ones are counted lost.
 """
@@ -49,6 +53,8 @@ class GapStats:
 class _Device:
     top: int | None = None
     top_boot: str | None = None
+    #: a live (not retained) message was seen: ``top`` is what the gateway followed live
+    live: bool = False
     gaps: list[Gap] = field(default_factory=list)
 
 
@@ -82,15 +88,18 @@ class GapTracker:
         baseline: bool = False,
         current_boot: str | None = None,
     ) -> Seen:
-        """Record ``seq`` of ``device``. ``baseline``: a retained message (never opens a gap).
-        ``current_boot``: the boot id of the device's meta, to tell a counter that went back after
+        """Record ``seq`` of ``device``. ``baseline``: a retained message (opens a gap only
+        above a ``top`` that was followed live). ``current_boot``: the boot id of the device's meta, to tell a counter that went back after
         the device lost its state (``RESET``) from a republished old reading (``SEEN``)."""
         state = self._devices.get(device)
         if state is None:
             state = self._devices[device] = _Device()
         top = state.top
+        followed_live = state.live
+        if not baseline:
+            state.live = True
         if top is None or seq > top:
-            if top is not None and seq > top + 1 and not baseline:
+            if top is not None and seq > top + 1 and (followed_live or not baseline):
                 self._open(state, top + 1, seq - 1, now)
             state.top = seq
             state.top_boot = boot
@@ -135,6 +144,15 @@ class GapTracker:
                 requests.append((device, gap.lo, gap.hi))
         self.stats.requests += len(requests)
         return requests
+
+    def rearm(self, now: float) -> None:
+        """The gateway (re)connected to the broker: ask for every open gap again, ``delay`` from
+        now, with all its attempts. Answers to earlier requests may have died with the broker,
+        and requests planned while disconnected were never sent (issue 8, scenario 1)."""
+        for state in self._devices.values():
+            for gap in state.gaps:
+                gap.attempts = 0
+                gap.due = now + self.delay
 
     def missing(self, device: str) -> list[tuple[int, int]]:
         state = self._devices.get(device)

@@ -41,6 +41,21 @@ def test_retained_messages_never_open_gaps() -> None:
     assert gaps.top("d") == 90
 
 
+def test_retained_state_beyond_what_was_followed_live_opens_a_gap() -> None:
+    # Regression (issue 8, broker SIGKILL): the agent reconnected first and sent its backlog
+    # before the gateway had resubscribed to the restarted broker, so only the retained states
+    # reached the gateway; they moved its top past the backlog without asking for it.
+    gaps = GapTracker()
+    for seq in (40, 7, 90, 12):
+        gaps.observe("d", seq, "b", 0.0, baseline=True)
+    gaps.observe("d", 91, "b", 0.0)
+    gaps.observe("d", 92, "b", 0.0)
+    for seq in (150, 7, 149, 140):  # the resubscription's retained states
+        gaps.observe("d", seq, "b", 0.0, baseline=True)
+    assert gaps.missing("d") == [(93, 139), (141, 148)]
+    assert gaps.top("d") == 150
+
+
 def test_a_gap_is_asked_for_after_the_delay_retried_then_given_up() -> None:
     gaps = GapTracker(delay=1.0, retry=5.0, attempts=2)
     gaps.observe("d", 1, "b", 0.0)
@@ -53,6 +68,22 @@ def test_a_gap_is_asked_for_after_the_delay_retried_then_given_up() -> None:
     assert gaps.stats.requests == 2 and gaps.stats.given_up == 1
     # A given-up gap still counts a late arrival as new, not as a duplicate.
     assert gaps.observe("d", 3, "b", 0.0) is Seen.FILLED
+
+
+def test_a_reconnect_asks_again_for_gaps_whose_attempts_were_used_up() -> None:
+    # Regression (issue 8, broker SIGKILL twice): the agent's answer to a replay request died with
+    # the broker, the remaining attempts fell due while the broker was down, and the gap was never
+    # asked for again after the broker came back.
+    gaps = GapTracker(delay=1.0, retry=1.0, attempts=3)
+    gaps.observe("d", 1, "b", 0.0)
+    gaps.observe("d", 5, "b", 0.0)
+    for now in (1.0, 2.0, 4.0, 7.0):
+        gaps.due(now)
+    assert gaps.due(100.0) == [] and gaps.stats.given_up == 1
+    gaps.rearm(200.0)
+    assert gaps.due(200.5) == []
+    assert gaps.due(201.0) == [("d", 2, 4)]
+    assert gaps.due(201.5) == []
 
 
 def test_a_backlog_arriving_within_the_delay_needs_no_replay() -> None:

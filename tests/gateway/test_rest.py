@@ -259,6 +259,7 @@ async def test_metrics_carry_the_domain_counters(app_factory) -> None:  # type: 
     assert 'pigw_gateway_mqtt_messages_total{type="meta"} 2.0' in text
     assert "pigw_gateway_broker_connected 0.0" in text
     assert 'pigw_gateway_subscribers{transport="sse"} 0.0' in text
+    assert "pigw_gateway_asyncio_tasks " in text
     assert "http_requests_total" in text or "http_request_duration" in text
 
 
