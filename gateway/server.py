@@ -26,15 +26,18 @@ uvicorn release that changes them fails those tests rather than the gateway in t
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import socket
+from collections.abc import Callable
 from typing import Any, Final
 
 import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.flow_control import FlowControl
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from gateway.api.events_fast import EventsFastPath
@@ -74,8 +77,14 @@ def limited_protocol(max_url: int, max_headers: int) -> type[HttpToolsProtocol]:
             super().on_headers_complete()
             cycle = self.cycle
             if cycle is not None and cycle.scope is self.scope:
+                can_write, write_now = _direct_writer(self.transport, self.flow, cycle)
                 self.scope["extensions"] = {
-                    STREAM_EXTENSION: {"abort": self.transport.abort, "send": cycle.send}
+                    STREAM_EXTENSION: {
+                        "abort": self.transport.abort,
+                        "send": cycle.send,
+                        "can_write": can_write,
+                        "write_now": write_now,
+                    }
                 }
 
         def on_url(self, url: bytes) -> None:
@@ -114,6 +123,32 @@ def limited_protocol(max_url: int, max_headers: int) -> type[HttpToolsProtocol]:
             logger.info("refused a request: %s", text, extra={"status": status})
 
     return LimitedHttpToolsProtocol
+
+
+def _direct_writer(
+    transport: asyncio.Transport, flow: FlowControl, cycle: RequestResponseCycle
+) -> tuple[Callable[[], bool], Callable[[bytes], None]]:
+    """``can_write`` and ``write_now`` for a response body, bypassing the ASGI ``send``.
+
+    ``write_now`` frames the body as one HTTP/1.1 chunk exactly as uvicorn's ``send`` does (the
+    event stream is always chunked: it has no length), as one vectored write, so the shared batch
+    is not copied per stream. ``can_write`` is false until the response head went out, once the
+    client is gone or the response complete, and while the transport is above its high-water mark:
+    then the stream's own task writes through ``send``, which waits for the drain (uvicorn's flow
+    control)."""
+
+    def can_write() -> bool:
+        return (
+            cycle.chunked_encoding is True
+            and not flow.write_paused
+            and not cycle.disconnected
+            and not cycle.response_complete
+        )
+
+    def write_now(body: bytes) -> None:
+        transport.writelines((b"%x\r\n" % len(body), body, b"\r\n"))
+
+    return can_write, write_now
 
 
 class AbortableWebSocketProtocol(WebSocketsSansIOProtocol):

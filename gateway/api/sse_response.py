@@ -106,6 +106,8 @@ class EventStream(Response):
         # connection is aborted.
         abort: Callable[[], None] = extension["abort"]
         sub.abort = abort
+        sub.can_write = extension.get("can_write")
+        sub.write_now = extension.get("write_now")
         pump = asyncio.create_task(self._pump(sub, extension["send"]))
 
         def abort_on_failure(task: asyncio.Task[None]) -> None:

@@ -283,10 +283,25 @@ class Hub:
     def _wake(self) -> None:
         self._wake_scheduled = False
         waiting, self._waiting = self._waiting, set()
+        parked = self._waiting
+        now = self.now
         for sub in waiting:
             waiter = sub.waiter
-            if waiter is not None and not waiter.done():
-                waiter.set_result(None)
+            if waiter is None or waiter.done():
+                continue
+            can_write = sub.can_write
+            if can_write is not None and sub.closed is None and can_write():
+                # The direct path: the stream's task stays parked in wait() (so no write of its
+                # own is in progress) and the batch goes to the socket from here, without a task
+                # switch per stream. Anything else (a blocked transport, an ending stream) wakes
+                # the task, which writes with the server's flow control.
+                chunk = self.take_sse(sub)
+                if chunk:
+                    sub.write_now(chunk)  # type: ignore[misc]
+                    sub.last_write = now
+                parked.add(sub)
+                continue
+            waiter.set_result(None)
 
     def _wake_one(self, sub: Subscriber) -> None:
         waiter = sub.waiter
