@@ -56,8 +56,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--systems",
         nargs="+",
         choices=SYSTEMS,
-        default=["floor", "textbook", "pigw"],
-        help="what to measure (nodered installs Node-RED from npm into a cache folder)",
+        help="what to measure (default: floor textbook nodered pigw; --quick: floor textbook "
+        "pigw). nodered installs Node-RED from npm into a cache folder on first use",
     )
     parser.add_argument("--clients-per-reader", type=int, default=500, help="per reader process")
     parser.add_argument(
@@ -70,6 +70,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, help="also write every step and the summary here")
     args = parser.parse_args(argv)
+    args.systems = args.systems or (
+        ["floor", "textbook", "pigw"] if args.quick else ["floor", "textbook", "nodered", "pigw"]
+    )
     args.clients = args.clients or ([1, 10] if args.quick else [1, 100, 1000])
     args.duration = args.duration or (1.0 if args.quick else 5.0)
     args.runs = args.runs or (1 if args.quick else 3)
