@@ -73,19 +73,29 @@ def limited_protocol(max_url: int, max_headers: int) -> type[HttpToolsProtocol]:
             self._url_bytes = 0
             self._header_bytes = 0
 
+        _hooks: StreamHooks | None = None
+
         def on_headers_complete(self) -> None:
             super().on_headers_complete()
             cycle = self.cycle
             if cycle is not None and cycle.scope is self.scope:
-                can_write, write_now = _direct_writer(self.transport, self.flow, cycle)
+                hooks = self._hooks = StreamHooks(self.transport, self.flow, cycle)
                 self.scope["extensions"] = {
                     STREAM_EXTENSION: {
                         "abort": self.transport.abort,
                         "send": cycle.send,
-                        "can_write": can_write,
-                        "write_now": write_now,
+                        "can_write": hooks.can_write,
+                        "write_now": hooks.write_now,
+                        "on_lost": hooks.on_lost,
                     }
                 }
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            super().connection_lost(exc)
+            hooks = self._hooks
+            if hooks is not None:
+                self._hooks = None
+                hooks.lost()
 
         def on_url(self, url: bytes) -> None:
             self._url_bytes += len(url)
@@ -125,30 +135,54 @@ def limited_protocol(max_url: int, max_headers: int) -> type[HttpToolsProtocol]:
     return LimitedHttpToolsProtocol
 
 
-def _direct_writer(
-    transport: asyncio.Transport, flow: FlowControl, cycle: RequestResponseCycle
-) -> tuple[Callable[[], bool], Callable[[bytes], None]]:
-    """``can_write`` and ``write_now`` for a response body, bypassing the ASGI ``send``.
+class StreamHooks:
+    """What pigw's server offers a response body through the ``pigw.stream`` scope extension.
 
-    ``write_now`` frames the body as one HTTP/1.1 chunk exactly as uvicorn's ``send`` does (the
-    event stream is always chunked: it has no length), as one vectored write, so the shared batch
-    is not copied per stream. ``can_write`` is false until the response head went out, once the
-    client is gone or the response complete, and while the transport is above its high-water mark:
-    then the stream's own task writes through ``send``, which waits for the drain (uvicorn's flow
-    control)."""
+    * ``write_now`` frames a body as one HTTP/1.1 chunk exactly as uvicorn's ``send`` does (the
+      event stream is always chunked: it has no length) and writes it as one vectored write, so a
+      shared batch is not copied per stream; ``can_write`` says whether that may be done now: not
+      before the response head went out, not once the client is gone or the response complete,
+      and not while the transport is above its high-water mark (then the stream writes through
+      ``send``, which waits for the drain: uvicorn's flow control).
+    * ``on_lost`` registers the one callback to run when the connection is lost (at once if it
+      is lost already), so a stream learns of a disconnect without a task waiting in
+      ``receive()``.
+    * ``abort`` drops the connection and its unsent data at once.
 
-    def can_write() -> bool:
+    One small object per request; its bound methods go into the extension."""
+
+    __slots__ = ("_lost", "cycle", "flow", "transport")
+
+    def __init__(
+        self, transport: asyncio.Transport, flow: FlowControl, cycle: RequestResponseCycle
+    ) -> None:
+        self.transport = transport
+        self.flow = flow
+        self.cycle = cycle
+        self._lost: Callable[[], None] | None = None
+
+    def can_write(self) -> bool:
+        cycle = self.cycle
         return (
             cycle.chunked_encoding is True
-            and not flow.write_paused
+            and not self.flow.write_paused
             and not cycle.disconnected
             and not cycle.response_complete
         )
 
-    def write_now(body: bytes) -> None:
-        transport.writelines((b"%x\r\n" % len(body), body, b"\r\n"))
+    def write_now(self, body: bytes) -> None:
+        self.transport.writelines((b"%x\r\n" % len(body), body, b"\r\n"))
 
-    return can_write, write_now
+    def on_lost(self, callback: Callable[[], None]) -> None:
+        if self.cycle.disconnected:
+            callback()
+        else:
+            self._lost = callback
+
+    def lost(self) -> None:
+        callback, self._lost = self._lost, None
+        if callback is not None:
+            callback()
 
 
 class AbortableWebSocketProtocol(WebSocketsSansIOProtocol):
