@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -59,7 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="what to measure (default: floor textbook nodered pigw; --quick: floor textbook "
         "pigw). nodered installs Node-RED from npm into a cache folder on first use",
     )
-    parser.add_argument("--clients-per-reader", type=int, default=500, help="per reader process")
+    parser.add_argument("--clients-per-reader", type=int, default=1000, help="per reader process")
     parser.add_argument(
         "--floor-qos", choices=["0", "1"], default="1", help="the floor subscribers' QoS (1)"
     )
@@ -81,6 +82,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 async def run_all(args: argparse.Namespace, workdir: Path) -> list[SystemRun]:
     runs: list[SystemRun] = []
+    # SIGTERM (a CI timeout, kill) ends the run like Ctrl-C does: cancelled, so every system's
+    # clean-up runs and no broker or server is left behind.
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
 
     def log(item: object) -> None:
         print(report.step_line(item) if not isinstance(item, str) else f"  ! {item}", flush=True)  # type: ignore[arg-type]
@@ -93,7 +99,13 @@ async def run_all(args: argparse.Namespace, workdir: Path) -> list[SystemRun]:
                 where = workdir / f"run{index}"
                 runs.append(
                     await run_system(
-                        system, clients, rates, args.duration, where, args.clients_per_reader, log
+                        system,
+                        clients,
+                        rates=rates,
+                        duration=args.duration,
+                        workdir=where,
+                        clients_per_reader=args.clients_per_reader,
+                        log=log,
                     )
                 )
     return runs
@@ -113,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(
             json.dumps(
                 {
-                    "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+                    "args": {
+                        k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+                    },
                     "runs": [run.to_json() for run in runs],
                     "summary": [
                         {"system": system, "clients": clients, **values}

@@ -350,17 +350,10 @@ class WsClient(asyncio.Protocol):
         now = time.monotonic()
         buffer = self.buffer + data if self.buffer else data
         if not self.in_frames:
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                self.buffer = buffer
+            rest = self._handshake(buffer)
+            if rest is None:
                 return
-            if b" 101 " not in buffer[: buffer.find(b"\r\n")]:
-                self.connected.set_exception(ConnectionError("no WebSocket upgrade"))
-                self.transport.close()
-                return
-            self.in_frames = True
-            self.connected.set_result(None)
-            buffer = buffer[end + 4 :]
+            buffer = rest
         i, size, count = 0, len(buffer), 0
         texts: list[bytes] = []
         while i + 2 <= size:
@@ -385,3 +378,17 @@ class WsClient(asyncio.Protocol):
         self.buffer = buffer[i:]
         if count:
             self.counter.got(count, now, b"".join(texts))
+
+    def _handshake(self, buffer: bytes) -> bytes | None:
+        """The bytes after the upgrade response, or ``None`` while it is incomplete or refused."""
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0:
+            self.buffer = buffer
+            return None
+        if b" 101 " not in buffer[: buffer.find(b"\r\n")]:
+            self.connected.set_exception(ConnectionError("no WebSocket upgrade"))
+            self.transport.close()
+            return None
+        self.in_frames = True
+        self.connected.set_result(None)
+        return buffer[end + 4 :]

@@ -63,7 +63,12 @@ def flow(mqtt_port: int) -> list[dict[str, object]]:
         "keepalive": "60",
         "cleansession": True,
     }
-    listener = {"id": "listener", "type": "websocket-listener", "path": WS_PATH, "wholemsg": "false"}
+    listener = {
+        "id": "listener",
+        "type": "websocket-listener",
+        "path": WS_PATH,
+        "wholemsg": "false",
+    }
     return [
         {"id": "tab", "type": "tab", "label": "bench"},
         broker,

@@ -26,7 +26,7 @@ TOPIC = "pigw/bench/+/state"
 
 
 async def connect_all(
-    kind: str, port: int, clients: int, first: int, counters: list[Counter], path: str
+    kind: str, *, port: int, clients: int, first: int, counters: list[Counter], path: str
 ) -> list[asyncio.Transport]:
     loop = asyncio.get_running_loop()
     transports: list[asyncio.Transport] = []
@@ -75,7 +75,9 @@ async def main(argv: list[str]) -> None:
 
     while line := (await reader.readline()).decode().strip():
         if line == "connect":
-            transports = await connect_all(kind, port, clients, first, counters, path)
+            transports = await connect_all(
+                kind, port=port, clients=clients, first=first, counters=counters, path=path
+            )
             answer({"connected": len(transports)})
         elif line == "reset":
             for counter in counters:

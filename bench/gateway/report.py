@@ -73,7 +73,9 @@ def summarise(runs: list[SystemRun]) -> dict[tuple[str, int], dict[str, Any]]:
             ),
             "max_rate": _median((b.rate if b is not None else 0.0) for b in bests),
             "rss_at_max_mb": _median(b.server_rss_mb for b in bests if b is not None),
-            "peak_rss_mb": _median(max((s.server_rss_mb for s in r.steps), default=0) for r in group),
+            "peak_rss_mb": _median(
+                max((s.server_rss_mb for s in r.steps), default=0) for r in group
+            ),
             "server_cpu_at_max": _median(b.server_cpu for b in bests if b is not None),
             "client_cpu_max": max((s.client_cpu for r in group for s in r.steps), default=0.0),
             "stopped_by": [_why(r) for r in group],

@@ -86,7 +86,7 @@ class Reader:
 
     @classmethod
     async def spawn(
-        cls, kind: str, port: int, clients: int, first: int, sample_every: int, path: str
+        cls, kind: str, port: int, *, clients: int, first: int, sample_every: int, path: str
     ) -> Reader:
         argv = [sys.executable, "-m", "bench.gateway.reader", kind, str(port), str(clients)]
         argv += [str(first), str(sample_every), path]
@@ -176,6 +176,7 @@ class Publisher:
 async def run_system(
     name: str,
     clients: int,
+    *,
     rates: list[float],
     duration: float,
     workdir: Path,
@@ -195,10 +196,10 @@ async def run_system(
                 await Reader.spawn(
                     running.client_kind,
                     running.client_port,
-                    count,
-                    first,
-                    sample_every,
-                    running.client_path,
+                    clients=count,
+                    first=first,
+                    sample_every=sample_every,
+                    path=running.client_path,
                 )
             )
         for reader in readers:
@@ -206,11 +207,21 @@ async def run_system(
         publisher = await Publisher.connect(running.broker.port)
         # Warm-up (not measured): the first events of a stream carry its snapshot, code paths get
         # their first calls.
-        await _step(running, readers, publisher, clients, 50, 0.4, result)
+        await _step(
+            running, readers, publisher, clients=clients, rate=50, duration=0.4, result=result
+        )
         result.steps.clear()
         result.idle_rss_mb = systems.rss_mb(running.server_pid)
         for rate in rates:
-            step = await _step(running, readers, publisher, clients, rate, duration, result)
+            step = await _step(
+                running,
+                readers,
+                publisher,
+                clients=clients,
+                rate=rate,
+                duration=duration,
+                result=result,
+            )
             log(step)
             if not step.ok:
                 break
@@ -231,6 +242,7 @@ async def _step(
     running: systems.Running,
     readers: list[Reader],
     publisher: Publisher,
+    *,
     clients: int,
     rate: float,
     duration: float,
@@ -272,6 +284,19 @@ async def _step(
     server_cpu = systems.cpu_seconds(server_pid) - server0
     broker_cpu = systems.cpu_seconds(broker_pid) - broker0
     reports = [await r.ask("report", 60) for r in readers]
+    _account(step, reports, begin=begin, end=end, duration=duration)
+    elapsed = end - begin
+    step.server_cpu = server_cpu / elapsed
+    step.broker_cpu = broker_cpu / elapsed if running.server is not None else 0.0
+    step.server_rss_mb = max(rss)
+    result.steps.append(step)
+    return step
+
+
+def _account(
+    step: Step, reports: list[dict[str, Any]], *, begin: float, end: float, duration: float
+) -> None:
+    """Counts, loss, rate and latency percentiles from the readers' reports."""
     latencies = sorted(x for report in reports for x in report["latencies_ms"])
     step.delivered = sum(sum(report["counts"]) for report in reports)
     step.gaps = sum(report["gaps"] for report in reports)
@@ -282,11 +307,5 @@ async def _step(
     step.samples = len(latencies)
     step.p50_ms = statistics.median(latencies) if latencies else float("nan")
     step.p99_ms = percentile(latencies, 0.99)
-    elapsed = end - begin
-    step.server_cpu = server_cpu / elapsed
-    step.broker_cpu = broker_cpu / elapsed if running.server is not None else 0.0
-    step.client_cpu = sum(report["cpu_s"] for report in reports) / elapsed
-    step.server_rss_mb = max(rss)
+    step.client_cpu = sum(report["cpu_s"] for report in reports) / (end - begin)
     step.open_clients = sum(report["open"] for report in reports)
-    result.steps.append(step)
-    return step

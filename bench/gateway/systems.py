@@ -11,7 +11,9 @@ and its own server process:
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sys
 import time
 import urllib.error
@@ -19,6 +21,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.gateway import nodered
 from tests.support.broker import Mosquitto
 from tests.support.ports import free_port, wait_for_port
 from tests.support.processes import REPO, ManagedProcess, venv_command
@@ -80,12 +83,23 @@ class Running:
 
     def stop(self) -> None:
         if self.server is not None:
-            self.server.stop(15)
-        self.broker.stop()
+            if self.name == "pigw" and os.environ.get("PIGW_BENCH_PROFILE"):
+                # uvicorn re-raises the signal it stopped for: SIGINT ends in KeyboardInterrupt,
+                # which lets cProfile write its file (SIGTERM would not).
+                self.server.signal(signal.SIGINT)
+                self.server.wait_exit(60)
+            try:
+                self.server.stop(15)
+            finally:
+                self.broker.stop()
+        else:
+            self.broker.stop()
 
 
 def start(name: str, workdir: Path) -> Running:
     """Start a broker and the system ``name`` on it; return once clients can connect."""
+    if name not in SYSTEMS:
+        raise ValueError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
     workdir.mkdir(parents=True, exist_ok=True)
     broker = Mosquitto(workdir / "broker", extra_config=OPTIONS["broker_extra"]).start()
     server: ManagedProcess | None = None
@@ -94,8 +108,10 @@ def start(name: str, workdir: Path) -> Running:
             return Running(name, broker, None, "mqtt" + OPTIONS["floor_qos"], broker.port, "")
         port = free_port()
         if name == "pigw":
+            profile = os.environ.get("PIGW_BENCH_PROFILE")  # a cProfile output file
             argv = [
-                venv_command("pigw-gateway"),
+                *([sys.executable, "-m", "cProfile", "-o", profile, "-m", "gateway"] if profile
+                  else [venv_command("pigw-gateway")]),
                 "--mqtt-url", broker.url,
                 "--port", str(port),
                 "--gateway-id", "bench",
@@ -110,15 +126,11 @@ def start(name: str, workdir: Path) -> Running:
             server = ManagedProcess(argv, workdir / "textbook.log").start()
             kind, path = "sse", "/api/events"
             wait_ready(f"http://127.0.0.1:{port}/readyz")
-        elif name == "nodered":
-            from bench.gateway import nodered
-
+        else:  # nodered
             server = nodered.start(broker.port, port, workdir)
             kind, path = "ws", nodered.WS_PATH
             wait_for_port(port, 60)
             wait_ready(f"http://127.0.0.1:{port}{nodered.READY_PATH}")
-        else:
-            raise ValueError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
         return Running(name, broker, server, kind, port, path)
     except BaseException:
         if server is not None:
