@@ -40,16 +40,27 @@ def _median(values: Iterable[float]) -> float:
 
 
 def reference_step(run: SystemRun) -> Step | None:
+    """The step at the reference rate (the repeat, when the first try missed)."""
+    chosen = None
     for step in run.steps:
         if step.rate == REFERENCE_RATE:
-            return step
-    return run.steps[0] if run.steps else None
+            chosen = step
+            if step.ok:
+                break
+    return chosen or (run.steps[0] if run.steps else None)
 
 
 def best_step(run: SystemRun) -> Step | None:
-    """The step with the most deliveries/s among those that passed (issue 7's "max")."""
-    passed = [step for step in run.steps if step.ok]
+    """The step with the most deliveries/s among those that passed (issue 7's "max"). A rate that
+    missed twice ended the stepping; no step at or above it counts."""
+    missed = [s.rate for s in run.steps if not s.ok]
+    ceiling = min(r for r in missed if missed.count(r) >= 2) if _twice(missed) else float("inf")
+    passed = [step for step in run.steps if step.ok and step.rate < ceiling]
     return max(passed, key=lambda s: s.deliveries_per_s) if passed else None
+
+
+def _twice(missed: list[float]) -> bool:
+    return any(missed.count(r) >= 2 for r in missed)
 
 
 def summarise(runs: list[SystemRun]) -> dict[tuple[str, int], dict[str, Any]]:
