@@ -2,8 +2,8 @@
 
 Why not FastAPI's ``EventSourceResponse`` or sse-starlette: both pull one event at a time from a
 per-client generator (a queue per client) and write each event separately; the hub needs one write
-of a shared, pre-encoded batch per wake-up. ``bench/gateway/fanout_quick.py`` measures the
-difference (see ``docs/events.md``).
+of a shared, pre-encoded batch per wake-up. ``make bench`` measures the difference (see
+``docs/performance.md``).
 
 Tasks: under pigw's server, one per stream (the request's own): the hub writes batches to a parked
 stream directly through the server's ``write_now`` hook, the task runs the pump only for what that
