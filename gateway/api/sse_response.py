@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Final
 
 from starlette.responses import Response
@@ -49,11 +50,21 @@ HEADERS: Final = [
 STREAM_EXTENSION: Final = "pigw.stream"
 
 
-class EventStream(Response):
-    """One ``GET /api/events`` response (a :class:`~starlette.responses.Response` so that FastAPI
-    passes it through; only :meth:`__call__` matters)."""
+class SseStream:
+    """One ``GET /api/events`` stream: what :class:`EventStream` runs, and what pigw's server runs
+    directly in front of FastAPI (:mod:`gateway.api.events_fast`). A slotted object rather than a
+    starlette ``Response``, whose attributes and unused headers would live as long as the stream."""
 
-    media_type = "text/event-stream"
+    __slots__ = (
+        "devices",
+        "hub",
+        "last_event_id",
+        "readiness",
+        "slots",
+        "snapshot_wait",
+        "start_headers",
+        "types",
+    )
 
     def __init__(
         self,
@@ -67,7 +78,7 @@ class EventStream(Response):
         snapshot_wait: float,
         extra_headers: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
-        super().__init__(status_code=200, media_type="text/event-stream")
+        # A list of its own: middleware may add headers to the message's list in place.
         self.start_headers = HEADERS + (extra_headers or [])
         self.hub = hub
         self.readiness = readiness
@@ -114,8 +125,7 @@ class EventStream(Response):
         if on_lost is None:
             await self._run_portable(sub, receive, extension["send"])
             return
-        hub = self.hub
-        on_lost(lambda: hub.close(sub, "disconnect"))
+        on_lost(partial(self.hub.close, sub, "disconnect"))
         await self._pump(sub, extension["send"])
 
     async def _run_portable(self, sub: Subscriber, receive: Receive, send: Send) -> None:
@@ -155,6 +165,40 @@ class EventStream(Response):
                 break
             await hub.wait(sub)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+class EventStream(Response):
+    """The stream as a :class:`~starlette.responses.Response`, so that FastAPI's route can return
+    it (only :meth:`__call__` matters; it runs an :class:`SseStream`)."""
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self,
+        hub: Hub,
+        readiness: Readiness,
+        slots: StreamSlots,
+        *,
+        devices: frozenset[str] | None,
+        types: frozenset[str] | None,
+        last_event_id: str | None,
+        snapshot_wait: float,
+        extra_headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
+        super().__init__(status_code=200, media_type="text/event-stream")
+        self.stream = SseStream(
+            hub,
+            readiness,
+            slots,
+            devices=devices,
+            types=types,
+            last_event_id=last_event_id,
+            snapshot_wait=snapshot_wait,
+            extra_headers=extra_headers,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.stream(scope, receive, send)
 
 
 async def _listen(receive: Receive, hub: Hub, sub: Subscriber) -> None:
