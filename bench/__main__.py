@@ -31,9 +31,9 @@ from bench.gateway.systems import SYSTEMS
 
 #: Rates (msg/s) stepped per client count; deliveries/s = rate x clients.
 SCHEDULES: dict[int, list[float]] = {
-    1: [100, 1000, 2000, 4000],
+    1: [100, 1000, 2000, 4000, 8000],
     100: [100, 250, 500, 1000, 1500, 2000, 3000, 4000],
-    1000: [50, 100, 200, 300, 400, 500, 600, 800],
+    1000: [50, 100, 200, 300, 400, 600, 800, 1000, 1200, 1600],
 }
 
 
