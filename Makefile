@@ -38,7 +38,12 @@ web:
 		cd $(WEB) && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build; \
 	else echo "pigw: the dashboard is not built yet ($(WEB)/package.json does not exist)"; fi
 
-check: lint typecheck
+check: lint typecheck web-check
+
+# The dashboard's checks, once its source exists: ESLint + tsc --noEmit (npm run lint), Vitest.
+.PHONY: web-check
+web-check: web
+	@if [ -f $(WEB)/package.json ]; then cd $(WEB) && npm run --silent lint && npm test --silent; fi
 
 lint: venv
 	$(BIN)/ruff check .

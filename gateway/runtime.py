@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 
@@ -114,6 +115,15 @@ class Runtime:
         logger.info("asked for a replay", extra={"device": device, "from_seq": low, "to_seq": high})
 
 
+def new_epoch(now: float | None = None) -> str:
+    """The event-id epoch of this gateway run: start time in ms (hex) plus 16 random bits.
+
+    Two replicas started in the same millisecond must still differ, or a client moved between
+    them would resume at the wrong place instead of getting ``reset`` (docs/scale-out.md)."""
+    millis = int((time.time() if now is None else now) * 1000)
+    return format(millis, "x") + secrets.token_hex(2)
+
+
 def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry) -> Runtime:
     """Wire the parts together. Call inside the running loop (the lifespan)."""
     topics = Topics(settings.topic_prefix, settings.discovery_prefix)
@@ -121,7 +131,7 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
     gaps = GapTracker(
         delay=settings.replay_delay, retry=settings.replay_retry, attempts=settings.replay_attempts
     )
-    epoch = format(int(time.time() * 1000), "x")
+    epoch = new_epoch()
     hub = Hub(
         epoch=epoch,
         snapshot_source=lambda devices: registry.snapshot_json(time.time(), devices),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages pigw needs, only where they are missing (Debian / Raspberry Pi OS).
 #   scripts/ensure-system-deps.sh demo   -> mosquitto, Python venv support, Node.js for the dashboard
-#   scripts/ensure-system-deps.sh test   -> the same plus Chromium for the browser tests
+#   scripts/ensure-system-deps.sh test   -> the same plus Chromium for the browser tests and the
+#                                           Mosquitto command-line clients (docs/consumers.md)
 set -euo pipefail
 purpose=${1:-demo}
 
@@ -12,6 +13,8 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ "$purpose" = test ]; then
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+  # tests/ecosystem runs the mosquitto_pub / mosquitto_rr lines of docs/consumers.md.
+  command -v mosquitto_rr >/dev/null 2>&1 || need+=(mosquitto-clients)
   # Broker and deployment tests: mosquitto_passwd (ships with mosquitto), openssl for
   # deploy/tls/make-certs.sh, nginx to run deploy/nginx/pigw.conf in front of a streaming server.
   command -v mosquitto_passwd >/dev/null 2>&1 || need+=(mosquitto)

@@ -24,6 +24,6 @@ def test_demo_board_file_matches_the_built_in_board() -> None:
 
 
 def test_systemd_unit_restarts_always() -> None:
-    unit = (EXAMPLES / "pigw-agent.service").read_text()
+    unit = (EXAMPLES.parents[1] / "deploy" / "systemd" / "pigw-agent.service").read_text()
     assert "Restart=always" in unit
     assert "ExecStart=" in unit

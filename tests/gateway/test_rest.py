@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gateway.api.dashboard import install_dashboard
 from gateway.app import create_app
 from gateway.auth import create_token
 from gateway.runtime import Runtime
@@ -261,7 +262,27 @@ async def test_metrics_carry_the_domain_counters(app_factory) -> None:  # type: 
     assert "http_requests_total" in text or "http_request_duration" in text
 
 
-async def test_the_dashboard_page_says_how_to_build_it_when_missing(app_factory) -> None:  # type: ignore[no-untyped-def]
-    _, client, _ = await app_factory()
-    page = await client.get("/")
+async def test_the_dashboard_page_says_how_to_build_it_when_missing(tmp_path: Path) -> None:
+    # The real gateway/web/dist exists once `make web` ran (as `make test` does), so the missing
+    # build is a folder of the test's own.
+    app = FastAPI()
+    install_dashboard(app, tmp_path / "dist")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gw"
+    ) as client:
+        page = await client.get("/")
     assert page.status_code == 200 and "make web" in page.text
+
+
+async def test_the_dashboard_build_is_served_at_the_root(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><title>pigw dashboard</title>")
+    (dist / "assets" / "app.js").write_text("console.log('pigw')")
+    app = FastAPI()
+    install_dashboard(app, dist)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gw"
+    ) as client:
+        assert "pigw dashboard" in (await client.get("/")).text
+        assert (await client.get("/assets/app.js")).text == "console.log('pigw')"

@@ -1,0 +1,88 @@
+/**
+ * The gateway's REST API as typed functions. Every path is relative (no leading slash), so the
+ * dashboard works at `/` and behind a reverse proxy that serves the gateway under a sub-path.
+ * The session cookie (CONTRACT.md, "Auth") travels with every same-origin request by itself.
+ */
+import type { CommandAck, DeviceList, HistoryResponse, Session, Value } from "./types";
+
+/** A non-2xx answer: its status and the gateway's `detail` text when it sent one. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly detail: string | null;
+
+  constructor(status: number, detail: string | null) {
+    super(detail ? `HTTP ${status}: ${detail}` : `HTTP ${status}`);
+    this.name = "HttpError";
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  headers.set("Accept", "application/json");
+  const response = await fetch(path, { credentials: "same-origin", ...init, headers });
+  if (!response.ok) throw new HttpError(response.status, await detailOf(response));
+  const text = await response.text();
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** FastAPI's `{"detail": "…"}`, or the first message of a validation error list. */
+async function detailOf(response: Response): Promise<string | null> {
+  try {
+    const body: unknown = await response.json();
+    if (typeof body !== "object" || body === null || !("detail" in body)) return null;
+    const detail = body.detail;
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail) && detail.length > 0) {
+      const first: unknown = detail[0];
+      if (typeof first === "object" && first !== null && "msg" in first) return String(first.msg);
+    }
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+function json(method: string, body: unknown): RequestInit {
+  return { method, body: JSON.stringify(body), headers: { "Content-Type": "application/json" } };
+}
+
+const segment = encodeURIComponent;
+
+export function getDevices(): Promise<DeviceList> {
+  return request<DeviceList>("api/devices");
+}
+
+export function getHistory(device: string, sensor: string, limit: number): Promise<HistoryResponse> {
+  return request<HistoryResponse>(
+    `api/devices/${segment(device)}/sensors/${segment(sensor)}/history?limit=${limit}`,
+  );
+}
+
+/** Publishes the command and resolves with the device's ack (CONTRACT.md: 200 with the ack). */
+export function sendCommand(device: string, actuator: string, value: Value): Promise<CommandAck> {
+  return request<CommandAck>(
+    `api/devices/${segment(device)}/actuators/${segment(actuator)}`,
+    json("POST", { value }),
+  );
+}
+
+/** Who this browser is to the gateway: `auth: "open"` when the gateway has no tokens. */
+export function getSession(): Promise<Session> {
+  return request<Session>("api/session");
+}
+
+export function logIn(token: string): Promise<Session> {
+  return request<Session>("api/session", json("POST", { token }));
+}
+
+export async function logOut(): Promise<void> {
+  await request<unknown>("api/session", { method: "DELETE" });
+}
+
+/** `/readyz`: true when the gateway has its broker and its retained state. */
+export async function isReady(): Promise<boolean> {
+  const response = await fetch("readyz", { credentials: "same-origin", cache: "no-store" });
+  return response.ok;
+}

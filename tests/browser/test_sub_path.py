@@ -1,0 +1,100 @@
+"""The same dashboard build works behind a reverse proxy that mounts the gateway under a sub-path
+(issue 5: relative asset paths and API calls). A real nginx serves ``/pigw/`` from the gateway's
+``/``, configured as ``docs/dashboard.md`` ("Behind a reverse proxy") tells operators to."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.dashboard_page import (
+    BrowserPage,
+    actuator,
+    card,
+    open_dashboard,
+    seq,
+    wait_seq_above,
+)
+from tests.browser.system import System
+from tests.support.ports import free_port, wait_for_port
+from tests.support.processes import ManagedProcess
+
+pytestmark = pytest.mark.browser
+
+NGINX = "/usr/sbin/nginx"
+
+
+def nginx_config(workdir: Path, port: int, upstream: int) -> str:
+    temp = workdir / "nginx-temp"
+    temp.mkdir()
+    # Started as root, nginx runs its workers as `nobody`, who cannot enter pytest's private folders.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return f"""{user}daemon off;
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log stderr notice;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    server {{
+        listen 127.0.0.1:{port};
+        proxy_http_version 1.1;
+        proxy_set_header Host $http_host;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection $connection_upgrade;
+        proxy_buffering off;
+        proxy_read_timeout 1h;
+        location /pigw/ {{ proxy_pass http://127.0.0.1:{upstream}/; }}
+    }}
+}}
+"""
+
+
+@pytest.fixture
+def sub_path_url(system: System, tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(nginx_config(tmp_path, port, system.port), encoding="utf-8")
+    nginx = ManagedProcess(
+        [NGINX, "-e", "stderr", "-p", str(tmp_path), "-c", str(conf)], tmp_path / "nginx.log"
+    ).start()
+    try:
+        wait_for_port(port, 30)
+        yield f"http://127.0.0.1:{port}/pigw/"
+    finally:
+        nginx.stop()
+
+
+@pytest.mark.parametrize("transport", ["sse", "ws"])
+def test_the_dashboard_works_under_a_sub_path(
+    sub_path_url: str, browser_page: BrowserPage, transport: str
+) -> None:
+    page = browser_page.page
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    open_dashboard(page, sub_path_url, transport)
+    wait_seq_above(page, seq(page))
+
+    switch = card(page).get_by_role("switch", name="Status LED")
+    before = switch.get_attribute("aria-checked")
+    switch.click()
+    expect(actuator(page, "led1").locator("[data-command]")).to_have_attribute(
+        "data-command", "acknowledged"
+    )
+    expect(switch).not_to_have_attribute("aria-checked", str(before))
+    # Every request the page made stayed under the sub-path: nothing escaped to the proxy's root.
+    origin = sub_path_url.removesuffix("pigw/")
+    assert requested
+    assert [url for url in requested if not url.startswith(sub_path_url)] == []
+    assert all(url.startswith(origin) for url in requested)
+    assert browser_page.console.errors() == []
