@@ -55,8 +55,11 @@ typecheck: venv
 pytest: venv
 	$(BIN)/pytest
 
-bench: system-deps-test venv web
-	@echo "pigw: benchmarks arrive with the performance issue (see docs/performance.md)"
+# The benchmarks of issues 4 and 7 (docs/performance.md): the fan-out run (floor, textbook,
+# Node-RED, pigw; several minutes; BENCH_ARGS=--quick for a smoke run), then the agent's figures.
+bench: system-deps-test venv
+	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.agent $(BENCH_AGENT_ARGS)
 
 clean:
 	rm -rf $(VENV) .run .mypy_cache .pytest_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist

@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from gateway.api.deps import authenticate
 from gateway.api.events import stream_filters, take_slot
-from gateway.api.sse_response import STREAM_EXTENSION, EventStream
+from gateway.api.sse_response import STREAM_EXTENSION, SseStream
 from gateway.runtime import Runtime
 
 PATH: Final = "/api/events"
@@ -67,7 +67,7 @@ class EventsFastPath:
             await _problem(exc, cors)(scope, receive, send)
             return
         del connection  # nothing of the request outlives this point but the scope
-        stream = EventStream(
+        stream = SseStream(
             runtime.hub,
             runtime.readiness,
             runtime.slots,

@@ -39,17 +39,22 @@ class Event:
     """A live event. ``sse`` is its complete SSE encoding; the WebSocket text is derived from it on
     first use and kept (most installations have no WebSocket clients at all)."""
 
-    __slots__ = ("_data_at", "_ws", "device", "id", "n", "sse", "type")
+    __slots__ = ("_data_at", "_ws", "device", "n", "sse", "type")
 
     def __init__(self, epoch: str, n: int, name: str, device: str | None, data_json: str) -> None:
         self.n = n
-        self.id = f"{epoch}-{n}"
         self.type = name
         self.device = device
-        self.sse = sse_event(self.id, name, data_json)
+        self.sse = sse_event(f"{epoch}-{n}", name, data_json)
         # data_json is ASCII (wire.dumps keeps ensure_ascii), so characters are bytes.
         self._data_at = len(self.sse) - len(data_json) - 2
         self._ws: str | None = None
+
+    @property
+    def id(self) -> str:
+        """``<epoch>-<n>``, read back from the encoding (not kept as a string of its own: the
+        ring holds 10,000 events)."""
+        return self.sse[4 : self.sse.index(b"\n")].decode()
 
     @property
     def size(self) -> int:

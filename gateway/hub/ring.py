@@ -3,12 +3,19 @@
 Events are numbered without holes (``n`` = the previous ``n`` + 1), so the event with number ``n``
 sits at a computable position and "everything from ``n`` on" is one list slice. The ring is a list
 with a moving start index instead of a ``deque`` because a deque cannot be sliced; the dead prefix
-is cut off once it is as long as the live part, which keeps appends amortised O(1).
+is cut off once it is as long as the live part, which keeps appends amortised O(1); the events in
+it are released at once.
 """
 
 from __future__ import annotations
 
+from typing import cast
+
 from gateway.hub.events import Event
+
+#: What a dropped event's slot holds until the dead prefix is cut off (never read: every read
+#: starts at ``_start``).
+_DROPPED: Event = cast(Event, None)
 
 
 class Ring:
@@ -41,8 +48,12 @@ class Ring:
         self._events.append(event)
         self.head = event.n
         self.bytes += event.size
+        events = self._events
         while len(self) > self.max_events or (self.bytes > self.max_bytes and len(self) > 1):
-            self.bytes -= self._events[self._start].size
+            self.bytes -= events[self._start].size
+            # The dead prefix keeps its slots until it is cut off, but not its events: they are
+            # freed now (else up to as many dropped events as live ones stay in memory).
+            events[self._start] = _DROPPED
             self._start += 1
             self.dropped += 1
         if self._start >= 1024 and self._start * 2 >= len(self._events):

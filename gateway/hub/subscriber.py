@@ -48,6 +48,7 @@ class Subscriber:
 
     __slots__ = (
         "abort",
+        "can_write",
         "closed",
         "cursor",
         "devices",
@@ -63,6 +64,7 @@ class Subscriber:
         "transport",
         "types",
         "waiter",
+        "write_now",
     )
 
     def __init__(
@@ -94,6 +96,11 @@ class Subscriber:
         self.task: asyncio.Task[object] | None = None
         #: Drops the stream's connection at once (the server's hook), if the server offers one.
         self.abort: Callable[[], None] | None = None
+        #: The server's direct write (``write_now``) and whether it may be used now
+        #: (``can_write``: connected, not above the transport's high-water mark), if offered: the
+        #: hub then writes a parked stream's batch itself instead of waking its task.
+        self.can_write: Callable[[], bool] | None = None
+        self.write_now: Callable[[bytes], None] | None = None
 
     def matches(self, event: Event) -> bool:
         """Does the filter let ``event`` through? Filters apply to device events only (CONTRACT.md):

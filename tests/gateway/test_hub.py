@@ -255,3 +255,28 @@ def test_a_stream_subscribing_during_shutdown_ends_at_once() -> None:
     hub.close_all()
     late, _ = hub.subscribe(Transport.SSE)
     assert late.closed == "shutdown" and hub.has_pending(late)
+
+
+async def test_a_parked_stream_with_a_direct_write_gets_its_batch_without_waking_its_task() -> None:
+    hub = make_hub()
+    direct, fallback = hub.subscribe(Transport.SSE)[0], hub.subscribe(Transport.SSE)[0]
+    written: list[bytes] = []
+    writable = {"direct": True}
+    direct.can_write = lambda: writable["direct"]
+    direct.write_now = written.append
+    fallback.can_write = lambda: False  # above the high-water mark: its task must write
+    fallback.write_now = written.append
+    for sub in (direct, fallback):
+        hub.take_sse(sub)
+    waits = {sub: asyncio.create_task(hub.wait(sub)) for sub in (direct, fallback)}
+    await asyncio.sleep(0)  # poll: let the waits register
+    reading(hub, value=1.0)
+    reading(hub, value=2.0)
+    await asyncio.wait_for(waits[fallback], 5)
+    assert [e["id"] for e in sse_events(b"".join(written))] == ["e1-1", "e1-2"]
+    assert not waits[direct].done() and direct.cursor == 3  # still parked, nothing pending
+    assert len(sse_events(hub.take_sse(fallback))) == 2 and written == written[:1]
+    writable["direct"] = False  # e.g. the client went away: the task is woken to end it
+    reading(hub, value=3.0)
+    await asyncio.wait_for(waits[direct], 5)
+    assert [e["id"] for e in sse_events(hub.take_sse(direct))] == ["e1-3"]

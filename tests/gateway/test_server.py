@@ -4,6 +4,7 @@ streams, tokens kept out of logs."""
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -106,3 +107,23 @@ def test_the_stream_answers_cors_only_for_allowed_origins(start_gateway: StartGa
         other.close()
     refused = httpx.get(gateway.url + "/api/events?device=NOT-AN-ID", timeout=10)
     assert refused.status_code == 422 and refused.json()["detail"]
+
+
+def test_pipelined_requests_on_one_connection_are_answered_in_order(
+    start_gateway: StartGateway,
+) -> None:
+    # pigw's server keeps uvicorn's queue of pipelined requests in a lighter structure
+    # (gateway/server.py, _Pipeline): two requests sent in one write still get two answers, in order.
+    gateway = start_gateway(ready=False)
+    request = (
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /api/nothing HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=20) as sock:
+        sock.sendall(request)
+        data = b""
+        while data.count(b"HTTP/1.1 ") < 2 or not data.endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", data) == [b"200", b"404"]
