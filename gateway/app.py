@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Final
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.constants import REF_TEMPLATE
 from prometheus_fastapi_instrumentator import Instrumentator
+from pydantic.json_schema import models_json_schema
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
-from gateway.api import commands, dashboard, devices, events, health, metrics, session, ws
+from gateway.api import commands, dashboard, devices, events, health, metrics, schemas, session, ws
 from gateway.api.limits import RequestLimits
 from gateway.metrics import new_registry
 from gateway.runtime import build_runtime
@@ -75,17 +80,58 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         max_headers=settings.max_header_bytes,
         refused=refused,
     )
+    app.add_exception_handler(405, _method_not_allowed)
     dashboard.install_dashboard(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
 
+_METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    """405 with every method the path takes in ``Allow``: Starlette names only those of the first
+    route that matched the path, and ``/api/session`` is three routes (GET, POST, DELETE)."""
+    assert isinstance(exc, StarletteHTTPException)
+    routes = request.app.router.routes
+    methods = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+    headers = dict(exc.headers or {})
+    if methods:
+        headers["Allow"] = ", ".join(methods)
+    return await http_exception_handler(
+        request, StarletteHTTPException(exc.status_code, exc.detail, headers)
+    )
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, with the stream's schema a plain reference: FastAPI marks the body of a
-    non-JSON response ``"type": "string"`` beside the model's ``$ref``, which type generators read
-    as ``string & StreamEvent``."""
+    """FastAPI's document, with two things added for the event stream.
+
+    - Its body schema is a plain reference: FastAPI marks a non-JSON response's body ``"type":
+      "string"`` beside the model's ``$ref``, which type generators read as ``string & SseEvent``.
+      Its refusals (401, 422, 503) are JSON, which FastAPI would document as the stream's type.
+    - ``StreamEvent`` (the WebSocket's message, whose ``data`` is what an SSE event's ``data``
+      holds) and the event models under it are in the components, although no HTTP route returns
+      them: the dashboard's generated types read them, and ``SseEvent.data`` points at them.
+    """
     if app.openapi_schema is None:
         document = FastAPI.openapi(app)
-        events = document["paths"]["/api/events"]["get"]["responses"]["200"]["content"]
-        events["text/event-stream"]["schema"].pop("type", None)
+        responses = document["paths"]["/api/events"]["get"]["responses"]
+        responses["200"]["content"]["text/event-stream"]["schema"].pop("type", None)
+        for status, response in responses.items():
+            content = response.get("content", {})
+            if status != "200" and "text/event-stream" in content:
+                content["application/json"] = content.pop("text/event-stream")
+        _, definitions = models_json_schema(
+            [(schemas.StreamEvent, "serialization")], ref_template=REF_TEMPLATE
+        )
+        components = document["components"]["schemas"]
+        for name, schema in definitions["$defs"].items():
+            components.setdefault(name, schema)
+        document["components"]["schemas"] = dict(sorted(components.items()))
     return app.openapi_schema  # type: ignore[return-value]

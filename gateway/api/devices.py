@@ -33,7 +33,14 @@ async def get_device(dev: str, runtime: RuntimeDep, _: ViewerDep) -> JSONRespons
     return JSONResponse(runtime.registry.device_doc(state, time.time()))
 
 
-@router.get("/{dev}/sensors/{sensor}/history", response_model=schemas.History, responses=NOT_FOUND)
+@router.get(
+    "/{dev}/sensors/{sensor}/history",
+    response_model=schemas.History,
+    responses={
+        **NOT_FOUND,
+        **schemas.unprocessable("a since or limit the gateway does not accept"),
+    },
+)
 async def sensor_history(
     dev: str,
     sensor: str,

@@ -64,8 +64,9 @@ def take_slot(runtime: Runtime) -> None:
     status_code=200,
     response_class=EventStream,
     responses={
-        200: {"model": schemas.StreamEvent, "description": "the event stream (one per event)"},
+        200: {"model": schemas.SseEvent, "description": "the event stream (one per event)"},
         401: {"model": schemas.Problem},
+        **schemas.unprocessable("a filter or Last-Event-ID the gateway does not accept"),
         503: {"model": schemas.Problem, "description": "too many streams, or shutting down"},
     },
 )

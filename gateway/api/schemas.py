@@ -87,6 +87,31 @@ class Problem(BaseModel):
     detail: str
 
 
+class ValidationIssue(BaseModel):
+    """One entry of FastAPI's validation error list."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationProblem(BaseModel):
+    """A 422: pigw's own checks answer with one message, FastAPI's request validation with a list."""
+
+    detail: str | list[ValidationIssue]
+
+
+def unprocessable(description: str) -> dict[int | str, dict[str, object]]:
+    """The 422 of a route whose handler refuses values of its own beside FastAPI's validation."""
+    return {422: {"model": ValidationProblem, "description": description}}
+
+
+#: The 400 of a route with a JSON body: FastAPI's answer to a body that is not JSON at all.
+UNREADABLE_BODY: dict[int | str, dict[str, object]] = {
+    400: {"model": Problem, "description": "the body could not be parsed"}
+}
+
+
 # --- the stream's events (docs/events.md); documented on GET /api/events -------------------------
 class ReadingEvent(BaseModel):
     device: str
@@ -129,11 +154,17 @@ class ResetEvent(BaseModel):
     reason: Literal["epoch", "expired", "behind"]
 
 
+StreamEventType = Literal[
+    "snapshot", "reading", "actuator", "status", "meta", "ack", "broker", "reset"
+]
+
+
 class StreamEvent(BaseModel):
-    """One event: on SSE as ``id:``/``event:``/``data:`` lines, on the WebSocket as this JSON."""
+    """One event as the WebSocket sends it; SSE sends the same as ``id:``/``event:``/``data:``
+    lines (:class:`SseEvent`)."""
 
     id: str | None = Field(description="<epoch>-<n>; null for reset")
-    type: Literal["snapshot", "reading", "actuator", "status", "meta", "ack", "broker", "reset"]
+    type: StreamEventType
     data: (
         Devices
         | ReadingEvent
@@ -144,3 +175,22 @@ class StreamEvent(BaseModel):
         | BrokerEvent
         | ResetEvent
     )
+
+
+class SseEvent(BaseModel):
+    """One event of ``GET /api/events`` as an SSE parser hands it over (``retry:`` comes once,
+    before the first event; ``: ping`` comments carry nothing)."""
+
+    id: str | None = Field(
+        None, description="<epoch>-<n>, what Last-Event-ID resumes from; none on reset"
+    )
+    event: StreamEventType | None = None
+    data: str | None = Field(
+        None,
+        description="JSON: the `data` of a StreamEvent of this type",
+        json_schema_extra={
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": "#/components/schemas/StreamEvent/properties/data"},
+        },
+    )
+    retry: int | None = Field(None, description="milliseconds an EventSource waits to reconnect")

@@ -30,7 +30,10 @@ def _doc(name: str | None, role: str, open_access: bool) -> dict[str, object]:
 @router.post(
     "",
     response_model=schemas.Session,
-    responses={401: {"model": schemas.Problem, "description": "unknown token"}},
+    responses={
+        **schemas.UNREADABLE_BODY,
+        401: {"model": schemas.Problem, "description": "unknown token"},
+    },
 )
 async def log_in(
     body: schemas.SessionRequest, request: Request, response: Response, runtime: RuntimeDep

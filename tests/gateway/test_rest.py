@@ -251,6 +251,37 @@ async def test_oversized_requests_get_4xx(app_factory) -> None:  # type: ignore[
     assert runtime.refusals == {"body": 2, "url": 1, "headers": 1}
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", "/api/session", "GET, POST, DELETE"),
+        ("PUT", "/api/devices", "GET"),
+        ("GET", "/api/devices/d1/actuators/relay1", "POST"),
+    ],
+)
+async def test_a_405_names_every_method_the_path_takes(  # type: ignore[no-untyped-def]
+    app_factory, method: str, path: str, allow: str
+) -> None:
+    # /api/session is three routes; Starlette alone names only the first one's method.
+    _, client, _ = await app_factory()
+    response = await client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.json() == {"detail": "Method Not Allowed"}
+
+
+async def test_a_body_that_is_not_json_is_a_documented_400(app_factory) -> None:  # type: ignore[no-untyped-def]
+    # Bytes json.loads cannot even decode (a UTF-16 BOM, then half a character): FastAPI answers
+    # 400, not the 422 of a decodable body that is not JSON.
+    app, client, _ = await app_factory()
+    response = await client.post(
+        "/api/session", content=b"\xfe\xff\x00", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"]
+    assert "400" in app.openapi()["paths"]["/api/session"]["post"]["responses"]
+
+
 async def test_metrics_carry_the_domain_counters(app_factory) -> None:  # type: ignore[no-untyped-def]
     _, client, runtime = await app_factory()
     runtime.intake.handle(T.state("d1", "t"), b"junk", False)

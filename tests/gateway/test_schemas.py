@@ -9,7 +9,7 @@ import logging
 from gateway.api import schemas
 from gateway.app import create_app
 from gateway.commands import Commands
-from gateway.hub import Hub, Transport
+from gateway.hub import Hub, Subscriber, Transport
 from gateway.intake import Intake
 from gateway.rejections import Rejections
 from gateway.settings import GatewaySettings
@@ -18,9 +18,12 @@ from pigw.contract import Ack, AckStatus, Topics, encode_model
 from tests.gateway.support import backlog, meta, state
 
 T = Topics()
+EVERY_TYPE = {"snapshot", "reading", "actuator", "status", "meta", "ack", "broker", "reset"}
 
 
-def test_every_event_the_hub_sends_validates_against_the_documented_model() -> None:
+def fed_hub(*transports: Transport) -> tuple[Hub, list[Subscriber]]:
+    """A hub that has carried every event type to a live and a foreign-epoch subscriber of each
+    transport."""
     registry = Registry()
     hub = Hub(epoch="e", snapshot_source=lambda d: registry.snapshot_json(0.0, d), max_events=64)
 
@@ -31,7 +34,7 @@ def test_every_event_the_hub_sends_validates_against_the_documented_model() -> N
         topics=T, registry=registry, gaps=GapTracker(), hub=hub,
         commands=Commands(registry, T, publish), rejections=Rejections(logging.getLogger("t")),
     )  # fmt: skip
-    live, _ = hub.subscribe(Transport.WS)
+    subscribers = [hub.subscribe(transport)[0] for transport in transports]
     intake.handle(T.meta("d1"), encode_model(meta("d1")), True)
     intake.handle(T.status("d1"), b"online", True)
     intake.handle(T.state("d1", "t"), state(1), True)
@@ -43,18 +46,64 @@ def test_every_event_the_hub_sends_validates_against_the_documented_model() -> N
     intake.handle(T.ack("d1", "relay1"), encode_model(ack), False)
     intake.broker(False)
     intake.handle(T.meta("d1"), b"", True)
-    foreign, _ = hub.subscribe(Transport.WS, last_event_id="other-3")
-    messages = [json.loads(text) for text in hub.take_ws(live) + hub.take_ws(foreign)]
-    types = {message["type"] for message in messages}
-    assert types == {"snapshot", "reading", "actuator", "status", "meta", "ack", "broker", "reset"}
+    subscribers += [hub.subscribe(t, last_event_id="other-3")[0] for t in transports]
+    return hub, subscribers
+
+
+def test_every_event_the_hub_sends_validates_against_the_documented_model() -> None:
+    hub, subscribers = fed_hub(Transport.WS)
+    messages = [json.loads(text) for sub in subscribers for text in hub.take_ws(sub)]
+    assert {message["type"] for message in messages} == EVERY_TYPE
     for message in messages:
         parsed = schemas.StreamEvent.model_validate(message)
         assert parsed.model_dump(mode="json", exclude_unset=True) == message
 
 
+def sse_events(body: bytes) -> list[dict[str, str]]:
+    """The events of an SSE body as a parser hands them over: field name -> value."""
+    events = []
+    for block in body.decode().split("\n\n"):
+        fields = dict(
+            line.split(": ", 1) for line in block.splitlines() if line[:1] not in ("", ":")
+        )
+        if fields:
+            events.append(fields)
+    return events
+
+
+def test_every_sse_event_validates_against_the_documented_sse_model() -> None:
+    hub, subscribers = fed_hub(Transport.SSE)
+    events = [event for sub in subscribers for event in sse_events(hub.take_sse(sub))]
+    assert {event.get("event") for event in events} == EVERY_TYPE | {None}  # None: retry
+    for event in events:
+        parsed = schemas.SseEvent.model_validate(event)
+        assert parsed.model_dump(exclude_unset=True) == {
+            k: int(v) if k == "retry" else v for k, v in event.items()
+        }
+        if parsed.event is not None:
+            # data holds what a WebSocket message of the same event holds under "data".
+            assert parsed.data is not None
+            message = {"id": parsed.id, "type": parsed.event, "data": json.loads(parsed.data)}
+            schemas.StreamEvent.model_validate(message)
+
+
 def test_the_openapi_document_describes_the_stream() -> None:
     document = create_app(GatewaySettings()).openapi()
-    stream = document["paths"]["/api/events"]["get"]["responses"]["200"]["content"]
-    assert stream == {"text/event-stream": {"schema": {"$ref": "#/components/schemas/StreamEvent"}}}
-    for name in ("StreamEvent", "ReadingEvent", "Device", "CommandAck", "Session"):
-        assert name in document["components"]["schemas"]
+    responses = document["paths"]["/api/events"]["get"]["responses"]
+    assert responses["200"]["content"] == {
+        "text/event-stream": {"schema": {"$ref": "#/components/schemas/SseEvent"}}
+    }
+    # The stream's refusals are JSON, not events.
+    for status in ("401", "422", "503"):
+        assert list(responses[status]["content"]) == ["application/json"]
+    schemas_ = document["components"]["schemas"]
+    for name in ("SseEvent", "StreamEvent", "ReadingEvent", "Device", "CommandAck", "Session"):
+        assert name in schemas_
+    data = schemas_["SseEvent"]["properties"]["data"]
+    assert data["contentSchema"] == {"$ref": "#/components/schemas/StreamEvent/properties/data"}
+
+
+def test_every_stream_event_on_the_wire_validates_against_the_sse_model() -> None:
+    registry = Registry()
+    hub = Hub(epoch="e", snapshot_source=lambda d: registry.snapshot_json(0.0, d), max_events=64)
+    hub.publish_status("d1", True) if hasattr(hub, "publish_status") else None

@@ -462,6 +462,30 @@ export interface components {
             /** Token */
             token: string;
         };
+        /**
+         * SseEvent
+         * @description One event of ``GET /api/events`` as an SSE parser hands it over (``retry:`` comes once,
+         *     before the first event; ``: ping`` comments carry nothing).
+         */
+        SseEvent: {
+            /**
+             * Id
+             * @description <epoch>-<n>, what Last-Event-ID resumes from; none on reset
+             */
+            id?: string | null;
+            /** Event */
+            event?: ("snapshot" | "reading" | "actuator" | "status" | "meta" | "ack" | "broker" | "reset") | null;
+            /**
+             * Data
+             * @description JSON: the `data` of a StreamEvent of this type
+             */
+            data?: string | null;
+            /**
+             * Retry
+             * @description milliseconds an EventSource waits to reconnect
+             */
+            retry?: number | null;
+        };
         /** StatusEvent */
         StatusEvent: {
             /** Device */
@@ -471,7 +495,8 @@ export interface components {
         };
         /**
          * StreamEvent
-         * @description One event: on SSE as ``id:``/``event:``/``data:`` lines, on the WebSocket as this JSON.
+         * @description One event as the WebSocket sends it; SSE sends the same as ``id:``/``event:``/``data:``
+         *     lines (:class:`SseEvent`).
          */
         StreamEvent: {
             /**
@@ -499,6 +524,26 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
+        };
+        /**
+         * ValidationIssue
+         * @description One entry of FastAPI's validation error list.
+         */
+        ValidationIssue: {
+            /** Loc */
+            loc: (string | number)[];
+            /** Msg */
+            msg: string;
+            /** Type */
+            type: string;
+        };
+        /**
+         * ValidationProblem
+         * @description A 422: pigw's own checks answer with one message, FastAPI's request validation with a list.
+         */
+        ValidationProblem: {
+            /** Detail */
+            detail: string | components["schemas"]["ValidationIssue"][];
         };
     };
     responses: never;
@@ -604,13 +649,13 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description a since or limit the gateway does not accept */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ValidationProblem"];
                 };
             };
         };
@@ -640,6 +685,15 @@ export interface operations {
                     "application/json": components["schemas"]["CommandAck"];
                 };
             };
+            /** @description the body could not be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description the token lacks the operator role */
             403: {
                 headers: {
@@ -667,13 +721,13 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a value the actuator cannot take */
+            /** @description a body or value the actuator cannot take */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description too many commands from this token (see Retry-After) */
@@ -727,7 +781,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["StreamEvent"];
+                    "text/event-stream": components["schemas"]["SseEvent"];
                 };
             };
             /** @description Unauthorized */
@@ -736,16 +790,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description a filter or Last-Event-ID the gateway does not accept */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description too many streams, or shutting down */
@@ -754,7 +808,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -808,6 +862,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description the body could not be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description unknown token */
