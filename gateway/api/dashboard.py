@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Final
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 DIST: Final = Path(__file__).resolve().parents[1] / "web" / "dist"
@@ -25,13 +26,38 @@ NOT_BUILT: Final = """<!doctype html>
 
 
 def install_dashboard(app: FastAPI, dist: Path = DIST) -> None:
-    """Serve ``dist`` at ``/`` when it holds a build, else the "not built" page. Mounted last, so
-    every API route wins over a file of the same name."""
-    if (dist / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=dist, html=True), name="dashboard")
+    """Serve the build in ``dist`` at ``/`` when there is one, else the "not built" page.
+
+    Only what the build holds gets a route: ``/`` (its ``index.html``), a mount per folder
+    (``/assets``) and a route per other top-level file. A ``StaticFiles`` mounted at ``/`` would
+    also be right, but it matches every path and method, so Starlette would hand it an API path
+    called with the wrong method: ``GET`` on a ``POST`` route would be a 404 from the file server
+    instead of the API's 405 with its ``Allow`` header."""
+    if not (dist / "index.html").is_file():
+
+        async def not_built() -> HTMLResponse:
+            return HTMLResponse(NOT_BUILT)
+
+        app.add_api_route("/", not_built, include_in_schema=False, response_class=HTMLResponse)
         return
+    for entry in sorted(dist.iterdir()):
+        if entry.is_dir():
+            app.mount(
+                f"/{entry.name}", StaticFiles(directory=entry), name=f"dashboard-{entry.name}"
+            )
+        elif entry.is_file():
+            path = "/" if entry.name == "index.html" else f"/{entry.name}"
+            app.add_api_route(
+                path,
+                _file_endpoint(entry),
+                methods=["GET", "HEAD"],
+                include_in_schema=False,
+                response_class=FileResponse,
+            )
 
-    async def not_built() -> HTMLResponse:
-        return HTMLResponse(NOT_BUILT)
 
-    app.add_api_route("/", not_built, include_in_schema=False, response_class=HTMLResponse)
+def _file_endpoint(file: Path) -> Callable[[], Awaitable[FileResponse]]:
+    async def serve() -> FileResponse:
+        return FileResponse(file)
+
+    return serve

@@ -260,10 +260,14 @@ async def test_oversized_requests_get_4xx(app_factory) -> None:  # type: ignore[
     ],
 )
 async def test_a_405_names_every_method_the_path_takes(  # type: ignore[no-untyped-def]
-    app_factory, method: str, path: str, allow: str
+    app_factory, method: str, path: str, allow: str, tmp_path: Path
 ) -> None:
-    # /api/session is three routes; Starlette alone names only the first one's method.
-    _, client, _ = await app_factory()
+    # /api/session is three routes; Starlette alone names only the first one's method. And the
+    # dashboard's files must not answer for an API path called with the wrong method.
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html><title>pigw dashboard</title>")
+    app, client, _ = await app_factory()
+    install_dashboard(app, tmp_path)
     response = await client.request(method, path)
     assert response.status_code == 405
     assert response.headers["allow"] == allow
@@ -311,6 +315,7 @@ async def test_the_dashboard_build_is_served_at_the_root(tmp_path: Path) -> None
     (dist / "assets").mkdir(parents=True)
     (dist / "index.html").write_text("<!doctype html><title>pigw dashboard</title>")
     (dist / "assets" / "app.js").write_text("console.log('pigw')")
+    (dist / "favicon.svg").write_text("<svg/>")
     app = FastAPI()
     install_dashboard(app, dist)
     async with httpx.AsyncClient(
@@ -318,3 +323,5 @@ async def test_the_dashboard_build_is_served_at_the_root(tmp_path: Path) -> None
     ) as client:
         assert "pigw dashboard" in (await client.get("/")).text
         assert (await client.get("/assets/app.js")).text == "console.log('pigw')"
+        assert (await client.get("/favicon.svg")).text == "<svg/>"
+        assert (await client.get("/nothing.html")).status_code == 404
