@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, HTTPException, Query
 
 from gateway.api import schemas
 from gateway.api.deps import RuntimeDep, ViewerDep
-from gateway.api.sse_response import EventStream
+from gateway.api.sse_response import EventStream, SseStream
 from gateway.hub.events import DEVICE_EVENTS
 from gateway.runtime import Runtime
 from pigw.contract import is_valid_id
@@ -82,11 +82,13 @@ async def events(
     devices, types = stream_filters(device, type)
     take_slot(runtime)
     return EventStream(
-        runtime.hub,
-        runtime.readiness,
-        runtime.slots,
-        devices=devices,
-        types=types,
-        last_event_id=last_event_id,
-        snapshot_wait=runtime.settings.snapshot_wait,
+        SseStream(
+            runtime.hub,
+            runtime.readiness,
+            runtime.slots,
+            devices=devices,
+            types=types,
+            last_event_id=last_event_id,
+            snapshot_wait=runtime.settings.snapshot_wait,
+        )
     )

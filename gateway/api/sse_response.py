@@ -162,34 +162,14 @@ class SseStream:
 
 
 class EventStream(Response):
-    """The stream as a :class:`~starlette.responses.Response`, so that FastAPI's route can return
-    it (only :meth:`__call__` matters; it runs an :class:`SseStream`)."""
+    """An :class:`SseStream` as a :class:`~starlette.responses.Response`, so that FastAPI's route
+    can return it (only :meth:`__call__` matters)."""
 
     media_type = "text/event-stream"
 
-    def __init__(
-        self,
-        hub: Hub,
-        readiness: Readiness,
-        slots: StreamSlots,
-        *,
-        devices: frozenset[str] | None,
-        types: frozenset[str] | None,
-        last_event_id: str | None,
-        snapshot_wait: float,
-        extra_headers: list[tuple[bytes, bytes]] | None = None,
-    ) -> None:
+    def __init__(self, stream: SseStream) -> None:
         super().__init__(status_code=200, media_type="text/event-stream")
-        self.stream = SseStream(
-            hub,
-            readiness,
-            slots,
-            devices=devices,
-            types=types,
-            last_event_id=last_event_id,
-            snapshot_wait=snapshot_wait,
-            extra_headers=extra_headers,
-        )
+        self.stream = stream
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.stream(scope, receive, send)
