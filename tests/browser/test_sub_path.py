@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,32 +19,15 @@ from tests.browser.dashboard_page import (
     wait_seq_above,
 )
 from tests.browser.system import System
+from tests.support.nginx import start_nginx
 from tests.support.ports import free_port, wait_for_port
-from tests.support.processes import ManagedProcess
 
 pytestmark = pytest.mark.browser
 
-NGINX = "/usr/sbin/nginx"
 
-
-def nginx_config(workdir: Path, port: int, upstream: int) -> str:
-    temp = workdir / "nginx-temp"
-    temp.mkdir()
-    # Started as root, nginx runs its workers as `nobody`, who cannot enter pytest's private folders.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    return f"""{user}daemon off;
-worker_processes 1;
-pid {workdir}/nginx.pid;
-error_log stderr notice;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {temp}/body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+def proxied(port: int, upstream: int) -> str:
+    """The ``http {}`` content: the gateway at ``/pigw/``, as the README's sub-path example."""
+    return f"""    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
     server {{
         listen 127.0.0.1:{port};
         proxy_http_version 1.1;
@@ -55,19 +37,13 @@ http {{
         proxy_buffering off;
         proxy_read_timeout 1h;
         location /pigw/ {{ proxy_pass http://127.0.0.1:{upstream}/; }}
-    }}
-}}
-"""
+    }}"""
 
 
 @pytest.fixture
 def sub_path_url(system: System, tmp_path: Path) -> Iterator[str]:
     port = free_port()
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(nginx_config(tmp_path, port, system.port), encoding="utf-8")
-    nginx = ManagedProcess(
-        [NGINX, "-e", "stderr", "-p", str(tmp_path), "-c", str(conf)], tmp_path / "nginx.log"
-    ).start()
+    nginx = start_nginx(tmp_path, proxied(port, system.port))
     try:
         wait_for_port(port, 30)
         yield f"http://127.0.0.1:{port}/pigw/"

@@ -9,7 +9,6 @@ nginx.conf, as Debian's nginx.conf includes sites-enabled/.
 
 from __future__ import annotations
 
-import os
 import ssl
 import subprocess
 import sys
@@ -21,13 +20,13 @@ import httpx
 import pytest
 from websockets.sync.client import connect as websocket_connect
 
+from tests.support.nginx import start_nginx
 from tests.support.ports import free_port, wait_for_port
 from tests.support.processes import REPO, ManagedProcess
 
 pytestmark = pytest.mark.integration
 SITE = REPO / "deploy" / "nginx" / "pigw.conf"
 MAKE_CERTS = REPO / "deploy" / "tls" / "make-certs.sh"
-NGINX = "/usr/sbin/nginx"
 # A deadline for each read: an event that is stuck in a proxy buffer never arrives within it.
 READ_DEADLINE = 20.0
 
@@ -46,28 +45,6 @@ def render_site(site: Path, http_port: int, https_port: int, upstream: int, pki:
         assert text.count(old) == 1, f"{site.name} should contain {old!r} exactly once"
         text = text.replace(old, new)
     return text
-
-
-def main_config(workdir: Path, site: Path) -> str:
-    temp = workdir / "temp"
-    temp.mkdir()
-    # Started as root, nginx runs its workers as `nobody`, who cannot enter pytest's private folders.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    return f"""{user}daemon off;
-worker_processes 1;
-pid {workdir}/nginx.pid;
-error_log stderr notice;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {temp}/body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    include {site};
-}}
-"""
 
 
 @dataclass(frozen=True)
@@ -102,19 +79,7 @@ def proxy(tmp_path: Path) -> Iterator[Proxy]:
     http_port, https_port = free_port(), free_port()
     site = tmp_path / "pigw.conf"
     site.write_text(render_site(SITE, http_port, https_port, upstream, pki), encoding="utf-8")
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(main_config(tmp_path, site), encoding="utf-8")
-    tested = subprocess.run(
-        [NGINX, "-t", "-e", "stderr", "-p", str(tmp_path), "-c", str(conf)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=30,
-    )
-    assert tested.returncode == 0, tested.stderr
-    nginx = ManagedProcess(
-        [NGINX, "-e", "stderr", "-p", str(tmp_path), "-c", str(conf)], tmp_path / "nginx.log"
-    ).start()
+    nginx = start_nginx(tmp_path, f"    include {site};")
     try:
         wait_for_port(upstream, 30)
         wait_for_port(https_port, 30)
