@@ -1,9 +1,12 @@
 # pigw — the two commands users run, and the pieces they are made of.
 #   make demo   install what is missing, then run broker + gateway + simulated agent + dashboard
 #   make test   install what is missing, then run every check and the whole test suite
-# Nothing is assumed to be installed beyond Python 3.11+, make and apt (Debian / Raspberry Pi OS).
+# Nothing is assumed to be installed beyond Python 3.11+, make and apt (Debian / Raspberry Pi OS);
+# a Node.js new enough for the dashboard is fetched into .run/node when the system has none.
 
 PYTHON ?= python3
+# A Node.js fetched by scripts/ensure_node.py (when the system's is missing or too old) comes first.
+export PATH := $(CURDIR)/.run/node/bin:$(PATH)
 VENV   := .venv
 BIN    := $(VENV)/bin
 WEB    := gateway/web
