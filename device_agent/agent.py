@@ -174,10 +174,27 @@ class Agent:
             loop.create_task(self._stats_loop(), name="stats"),
         ]
         try:
-            await self._stop.wait()
+            failed = await self._run_until_stopped(tasks)
         finally:
             await self._shutdown(tasks, board, outbox)
-        return 0
+        # A task that died (the outbox cannot write: a full disk, a dying SD card) ends the agent
+        # with an error after the safe shutdown, so that systemd restarts it and the device shows
+        # offline meanwhile, instead of an agent that looks online and keeps nothing.
+        return 1 if failed else 0
+
+    async def _run_until_stopped(self, tasks: list[asyncio.Task[None]]) -> bool:
+        """Wait for a stop request or for a task to end (they run forever, so that is a failure,
+        logged here); True for a failure."""
+        stop = asyncio.ensure_future(self._stop.wait())
+        try:
+            done, _ = await asyncio.wait([stop, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+        failed = [task for task in tasks if task in done]
+        for task in failed:
+            error = None if task.cancelled() else task.exception()
+            log.error("the %s task ended unexpectedly: stopping", task.get_name(), exc_info=error)
+        return bool(failed)
 
     async def _shutdown(
         self, tasks: list[asyncio.Task[None]], board: Board, outbox: Outbox
@@ -194,15 +211,23 @@ class Agent:
             await asyncio.sleep(0.01)  # poll: the last PUBACKs arrive within milliseconds
         self.link.disconnect()
         mqtt_task = tasks[0]
+        reported = mqtt_task.done()  # then _run_until_stopped has logged how it ended
         for task in tasks[1:]:
             task.cancel()
         try:
             await asyncio.wait_for(mqtt_task, SHUTDOWN_GRACE)
         except TimeoutError:
             log.warning("the MQTT client did not stop in time")
+        except Exception:
+            if not reported:
+                log.exception("the MQTT client ended with an error")
         await asyncio.gather(*tasks[1:], return_exceptions=True)
-        outbox.close()
-        board.close()
+        try:
+            outbox.close()
+        except Exception:
+            log.exception("the outbox did not close cleanly")
+        finally:
+            board.close()
         log.info("stopped", extra=self.publisher.describe())
 
     async def _commit_loop(self, outbox: Outbox) -> None:

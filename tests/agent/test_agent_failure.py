@@ -1,0 +1,63 @@
+"""An agent whose outbox stops working (a full disk, a dying SD card) must not go on looking
+online while it keeps nothing: it shuts down safely and exits with an error, so that systemd
+restarts it and the device shows offline meanwhile. In-process, with the failure injected into the
+real outbox, against the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+
+from device_agent.agent import Agent
+from device_agent.config import parse_config
+from device_agent.outbox import Outbox, OutboxError
+from device_agent.settings import AgentSettings
+from pigw.contract import decode_state
+from tests.agent.support import FAST_BOARD, TOPICS
+from tests.support.broker import Mosquitto
+from tests.support.mqtt import Recorder
+from tests.support.waiting import async_wait_until
+
+pytestmark = pytest.mark.integration
+
+
+async def test_an_outbox_that_cannot_commit_stops_the_agent_with_an_error(
+    broker: Mosquitto,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    watch = Recorder(broker.host, broker.port)
+    watch.subscribe("pigw/full/#")
+    settings = AgentSettings(mqtt_url=broker.url, simulate=True)
+    agent = Agent(settings, parse_config(FAST_BOARD), "full", tmp_path / "outbox.sqlite")
+    task = asyncio.create_task(agent.run())
+    try:
+        await async_wait_until(lambda: watch.on(TOPICS.state("full", "level")), 30, "a reading")
+        watch.publish(TOPICS.command("full", "relay1"), b"ON")
+        await async_wait_until(
+            lambda: any(decode_state(m.payload).value is True
+                        for m in watch.on(TOPICS.state("full", "relay1"))),
+            30, "relay1 on",
+        )  # fmt: skip
+
+        def full_disk(self: Outbox) -> int:
+            raise OutboxError("outbox commit failed: database or disk is full")
+
+        monkeypatch.setattr(Outbox, "commit", full_disk)
+        with caplog.at_level(logging.ERROR, logger="device_agent"):
+            assert await asyncio.wait_for(task, 30) == 1
+        assert "outbox-commit task ended unexpectedly" in caplog.text
+        assert "disk is full" in caplog.text
+        statuses = [m.payload for m in watch.on(TOPICS.status("full"))]
+        assert statuses[-1] == b"offline"
+        relay = [decode_state(m.payload).value for m in watch.on(TOPICS.state("full", "relay1"))]
+        assert relay[-1] is False  # its safe state, and said so
+    finally:
+        if not task.done():
+            agent.request_stop()
+            await asyncio.wait_for(task, 30)
+        watch.close()
