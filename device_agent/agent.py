@@ -104,7 +104,6 @@ class Agent:
         self.outbox_path = outbox_path
         self.topics = Topics(settings.topic_prefix, settings.discovery_prefix)
         self.boot = secrets.token_hex(4)
-        self.malformed = 0
         self._stop = asyncio.Event()
 
     def request_stop(self) -> None:
@@ -239,7 +238,7 @@ class Agent:
     async def _stats_loop(self) -> None:
         while True:
             await asyncio.sleep(STATS_INTERVAL)
-            log.info("stats", extra={**self.publisher.describe(), "malformed": self.malformed})
+            log.info("stats", extra=self.publisher.describe())
 
     def _dispatch(self, message: Incoming) -> None:
         if message.topic == self.topics.ha_status():
@@ -262,5 +261,5 @@ class Agent:
             self._malformed(message, "not a topic the agent subscribes to")
 
     def _malformed(self, message: Incoming, why: str) -> None:
-        self.malformed += 1
+        self.publisher.counters.malformed += 1
         log.warning("ignored message: %s", why, extra={"topic": message.topic})

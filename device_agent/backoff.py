@@ -1,4 +1,5 @@
-"""Reconnect delays: exponential backoff with full jitter. Pure.
+"""Reconnect delays: exponential backoff with jitter (each delay uniform in [base/2, base],
+"equal jitter"). Pure.
 
 Jitter matters when a broker restarts with many agents connected: without it they all come back in
 the same instant, every time (paho's own ``reconnect_delay_set`` has none)."""

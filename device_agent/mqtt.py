@@ -7,7 +7,7 @@ happens on the agent's loop (paho's ``publish`` is thread-safe and wakes the net
 Connecting: MQTT 5 with ``clean_start=False`` and a session expiry (a short outage loses no QoS 1
 message in either direction); a broker that answers "unsupported protocol version" gets MQTT 3.1.1
 with ``clean_session=False`` from then on. paho's own reconnect is off (``reconnect_on_failure``):
-this module reconnects with exponential backoff and full jitter, which paho does not offer.
+this module reconnects with exponential backoff and jitter, which paho does not offer.
 """
 
 from __future__ import annotations

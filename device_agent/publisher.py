@@ -56,6 +56,7 @@ class Counters:
     replay_refused: int = 0
     replay_dropped: int = 0
     publish_refused: int = 0
+    #: Messages on the agent's subscriptions it could not place (Agent._dispatch).
     malformed: int = 0
 
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -154,7 +153,3 @@ def test_mqtt5_response_topic_and_correlation_data_are_honoured(watch: Recorder)
     assert reply.properties is not None
     assert reply.properties.CorrelationData == b"\x01corr-42"
     assert acks(watch, "led1")[-1]["status"] == "ok"  # the ack topic gets it as well
-
-
-def test_commands_use_mqtt_v5(broker: Mosquitto) -> None:
-    assert mqtt.MQTTv5 == 5  # the recorder that sent the properties above is a v5 client

@@ -61,3 +61,27 @@ async def test_an_outbox_that_cannot_commit_stops_the_agent_with_an_error(
             agent.request_stop()
             await asyncio.wait_for(task, 30)
         watch.close()
+
+
+async def test_a_message_the_agent_cannot_place_is_counted_and_logged(
+    broker: Mosquitto, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    watch = Recorder(broker.host, broker.port)
+    watch.subscribe("pigw/odd/#")
+    settings = AgentSettings(mqtt_url=broker.url, simulate=True)
+    agent = Agent(settings, parse_config(FAST_BOARD), "odd", tmp_path / "outbox.sqlite")
+    task = asyncio.create_task(agent.run())
+    try:
+        await async_wait_until(lambda: watch.on(TOPICS.state("odd", "level")), 30, "a reading")
+        with caplog.at_level(logging.WARNING, logger="device_agent"):
+            # Matches the agent's command subscription, but "Relay 1" is no point id.
+            watch.publish("pigw/odd/Relay 1/set", b"ON")
+            await async_wait_until(
+                lambda: agent.publisher.counters.malformed == 1, 30, "the message counted"
+            )
+        assert "ignored message" in caplog.text
+        assert agent.publisher.describe()["malformed"] == 1
+    finally:
+        agent.request_stop()
+        assert await asyncio.wait_for(task, 30) == 0
+        watch.close()
