@@ -176,7 +176,13 @@ async def _read(
 ) -> None:
     try:
         while True:
-            text = await websocket.receive_text()
+            frame = await websocket.receive()
+            if frame["type"] == "websocket.disconnect":
+                break
+            text = frame.get("text")
+            if text is None:  # a binary frame: answered, like any message it cannot take
+                await reply("error", {"detail": "binary frames are not taken: send JSON text"})
+                continue
             try:
                 message = json.loads(text)
             except ValueError:
@@ -192,7 +198,10 @@ async def _read(
             reply.commands.add(task)
             task.add_done_callback(reply.commands.discard)
     except (WebSocketDisconnect, RuntimeError):
-        runtime.hub.close(sub, "disconnect")
+        pass
+    # Whatever ends the reading (the client left, or anything unforeseen), the stream ends with it:
+    # a stream nobody reads from must not keep its slot.
+    runtime.hub.close(sub, "disconnect")
 
 
 def _result(message: dict[str, Any], status: int, detail: str) -> dict[str, Any]:

@@ -159,12 +159,21 @@ def test_the_websocket_streams_events_and_takes_commands(
         ws.send("not json")
         (error,) = ws_messages(ws, 1)
         assert error["type"] == "error"
+        ws.send(b'{"type": "command"}')  # a binary frame is answered, and the reader goes on
+        (error,) = ws_messages(ws, 1)
+        assert error["type"] == "error" and "binary" in error["data"]["detail"]  # type: ignore[index]
+        ws.send(json.dumps({"type": "command", "device": "nope", "actuator": "x", "value": 1}))
+        (refused,) = ws_messages(ws, 1)
+        assert refused["data"]["status"] == 404  # type: ignore[index]
         last_id = str(reading["id"])
     mqtt.publish(T.state("d1", "t"), state(2, 21.0), retain=True)
+    # The stream ended with its client: no subscriber and no slot left behind.
+    wait_until(lambda: gateway.metric('pigw_gateway_subscribers{transport="ws"}') == 0, 20)
     with connect(f"{url}?last_event_id={last_id}") as ws:
         missed = ws_messages(ws, 3)
         assert [m["type"] for m in missed] == ["actuator", "ack", "reading"]
         assert missed[2]["data"]["seq"] == 2  # type: ignore[index]
+    assert "Exception in ASGI application" not in gateway.process.output()
 
 
 def test_the_websocket_checks_origin_and_token(start_gateway: StartGateway, tmp_path: Path) -> None:
