@@ -277,27 +277,36 @@ def test_backlog_replays_are_deduplicated_and_gaps_ask_for_a_replay(
         assert request.payload == b'{"from_seq":3,"to_seq":5}' and not request.retain
         mqtt.publish(T.backlog("d1"), backlog("t", [2, 3, 4, 5]))  # 2 is a duplicate
         mqtt.publish(T.backlog("d1"), backlog("t", [3, 4, 5]))  # all duplicates
-        got = client.wait_for(lambda ev: len(readings(ev)) >= 6 and readings(ev), what="readings")
-        time.sleep(0.5)  # poll: give duplicates the chance to (wrongly) show up
+        # One client's messages reach the gateway in order: once seq 7, published after the
+        # duplicates, is on the stream, any duplicate that (wrongly) got through is there too.
+        publish_readings(mqtt, "d1", range(7, 8))
+        client.wait_for(lambda ev: any(e.data["seq"] == 7 for e in readings(ev)), what="seq 7")
         got = readings(client.snapshot())
         assert [(e.data["seq"], e.data["hist"]) for e in got] == [
-            (1, False), (2, False), (6, False), (3, True), (4, True), (5, True),
+            (1, False), (2, False), (6, False), (3, True), (4, True), (5, True), (7, False),
         ]  # fmt: skip
         assert gateway.metric("pigw_gateway_duplicates_total") == 4
-        assert gateway.get("/api/devices/d1").json()["sensors"]["t"]["seq"] == 6
+        assert gateway.get("/api/devices/d1").json()["sensors"]["t"]["seq"] == 7
         history = gateway.get("/api/devices/d1/sensors/t/history").json()["readings"]
-        assert [r["seq"] for r in history] == [1, 2, 3, 4, 5, 6]
+        assert [r["seq"] for r in history] == [1, 2, 3, 4, 5, 6, 7]
     finally:
         client.close()
 
 
 def test_the_first_snapshot_waits_for_the_retained_state(
-    start_gateway: StartGateway, mqtt: Recorder
+    start_gateway: StartGateway, broker: Mosquitto, mqtt: Recorder
 ) -> None:
     for i in range(30):
         announce(mqtt, f"dev{i}")
-    gateway = start_gateway(ready=False)
-    client = SseClient(gateway.url + "/api/events").start()
+    # A paused broker takes the gateway's connection but answers nothing: no retained state yet
+    # when the client asks, so a gateway that did not wait would send an empty snapshot.
+    broker.pause()
+    try:
+        gateway = start_gateway("--snapshot-wait", "30", ready=False)
+        client = SseClient(gateway.url + "/api/events").start()  # the headers come at once
+        assert client.status == 200 and not gateway.ready()
+    finally:
+        broker.resume()
     try:
         (snapshot,) = client.wait_count("snapshot", 1)
         assert len(snapshot.data["devices"]) == 30
