@@ -30,8 +30,15 @@ command -v mosquitto_passwd >/dev/null 2>&1 || { echo "mqtt-account: mosquitto_p
 umask 077
 # 192 random bits, URL-safe so it survives copy and paste into any client's settings.
 password=$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')
+# Folders are made as needed (the client's private: mode 0700 under this umask). The client's copy
+# is written first, next to its final place, and moved there only once the broker's file has the
+# hash: a failure on either side never leaves a hash whose password is lost.
+mkdir -p "$(dirname "$passwd_file")" "$(dirname "$client_file")"
+pending=$(mktemp "$client_file.XXXXXX")
+trap 'rm -f "$pending"' EXIT
+printf '%s\n' "$password" >"$pending"
 create=()
 [ -f "$passwd_file" ] || create=(-c)
 printf '%s\n%s\n' "$password" "$password" | mosquitto_passwd "${create[@]}" "$passwd_file" "$name" >/dev/null
-printf '%s\n' "$password" >"$client_file"
+mv "$pending" "$client_file"
 echo "mqtt-account: $name added to $passwd_file; its password is in $client_file"

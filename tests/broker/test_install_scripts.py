@@ -46,6 +46,24 @@ def test_an_account_gets_a_fresh_password_kept_private(tmp_path: Path) -> None:
     assert len(passwd.read_text(encoding="utf-8").splitlines()) == 2
 
 
+def test_an_account_s_folders_are_made_as_the_docs_assume(tmp_path: Path) -> None:
+    # docs/security.md writes the client's copy into /root/pigw-secrets/, which nothing made.
+    client = tmp_path / "secrets" / "kitchen-pi.mqtt-password"
+    passwd = tmp_path / "broker" / "passwd"
+    assert run(MQTT_ACCOUNT, passwd, "kitchen-pi", client).returncode == 0
+    assert client.read_text(encoding="utf-8").strip()
+    assert client.parent.stat().st_mode & 0o077 == 0
+    assert passwd.read_text(encoding="utf-8").startswith("kitchen-pi:")
+
+
+def test_a_failed_account_leaves_no_password_behind(tmp_path: Path) -> None:
+    passwd = tmp_path / "passwd"
+    passwd.mkdir()  # mosquitto_passwd cannot write a folder
+    client = tmp_path / "pw"
+    assert run(MQTT_ACCOUNT, passwd, "kitchen-pi", client).returncode != 0
+    assert list(tmp_path.iterdir()) == [passwd]  # no client copy, and no leftover temp file
+
+
 def test_make_certs_keeps_the_ca_when_more_certificates_are_made(tmp_path: Path) -> None:
     assert run(MAKE_CERTS, tmp_path, "--server", "broker.lan").returncode == 0
     ca = (tmp_path / "ca.crt").read_bytes()
