@@ -1,4 +1,4 @@
-"""Fixtures of the ecosystem tests: a Node-RED installed once per run (and cached across runs)."""
+"""Fixtures of the ecosystem tests: a Node-RED installed from npm once per test run."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.ecosystem.node_red import ensure_node_red
+from tests.ecosystem.node_red import install_node_red
 
 
 @pytest.fixture(scope="session")
-def node_red_js() -> Path:
-    """``red.js`` of a Node-RED 4 installed from npm into ``.run/node-red-cache``."""
-    return ensure_node_red()
+def node_red_js(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``red.js`` of a Node-RED 4 installed from npm into a temporary folder of this run."""
+    return install_node_red(tmp_path_factory.mktemp("node-red"))

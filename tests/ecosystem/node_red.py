@@ -1,9 +1,8 @@
-"""A real Node-RED for tests: installed from npm (cached between runs), run headless on loopback.
+"""A real Node-RED for tests: installed from npm into a temporary folder, run headless on loopback.
 
-* :func:`ensure_node_red` installs ``node-red@4`` with npm into a staging folder and moves it into
-  ``.run/node-red-cache`` only when the install finished, so a cut-off install is never reused; a
-  file lock keeps two test runs in the same checkout from installing at once. CI starts from
-  nothing and installs once (about 15 to 60 s); later runs reuse the folder.
+* :func:`install_node_red` installs ``node-red@4`` with npm into a folder of the test run (issue 9:
+  a fresh install every run, so a broken release or a changed dependency shows up here first);
+  about 10 to 60 s, less when npm's download cache is warm.
 * :class:`NodeRed` runs ``red.js`` with a ``settings.js`` of its own (loopback, a free port, no
   credential secret prompt, no telemetry, console logging) and a flow file given as data.
 * :func:`editor_comms` watches what the Node-RED editor would show — debug-node output and node
@@ -14,11 +13,9 @@
 from __future__ import annotations
 
 import copy
-import fcntl
 import json
 import shutil
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,7 +32,6 @@ from tests.support.processes import REPO, ManagedProcess
 from tests.support.waiting import wait_until
 
 EXAMPLE_FLOW = REPO / "docs" / "node-red" / "pigw-example-flow.json"
-CACHE = REPO / ".run" / "node-red-cache"
 NODE_RED_SPEC = "node-red@4"
 INSTALL_TIMEOUT = 240.0
 
@@ -47,45 +43,30 @@ def load_example_flow() -> Flow:
     return flow
 
 
-def ensure_node_red(cache: Path = CACHE) -> Path:
-    """The path of an installed Node-RED 4's ``red.js``, installing it with npm if needed."""
+def install_node_red(folder: Path) -> Path:
+    """Install Node-RED 4 from npm into ``folder`` (fresh; npm's own download cache makes a repeat
+    quick) and return the path of its ``red.js``."""
     npm = shutil.which("npm")
     if npm is None:
         raise AssertionError(
             "npm is not installed: `make test` installs it (scripts/ensure-system-deps.sh)"
         )
-    cache.mkdir(parents=True, exist_ok=True)
-    target = cache / "node-red-4"
-    red_js = target / "node_modules" / "node-red" / "red.js"
-    with (cache / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if (target / ".complete").exists() and red_js.exists():
-            return red_js
-        staging = Path(tempfile.mkdtemp(prefix="install-", dir=cache))
-        try:
-            (staging / "package.json").write_text('{"private": true}\n', encoding="utf-8")
-            result = subprocess.run(
-                [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", NODE_RED_SPEC],
-                cwd=staging,
-                capture_output=True,
-                text=True,
-                timeout=INSTALL_TIMEOUT,
-                check=False,
-            )
-            if result.returncode != 0:
-                raise AssertionError(
-                    f"npm install {NODE_RED_SPEC} failed ({result.returncode}):\n"
-                    f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-                )
-            version = json.loads(
-                (staging / "node_modules" / "node-red" / "package.json").read_text()
-            )["version"]
-            (staging / ".complete").write_text(f"{version}\n", encoding="utf-8")
-            shutil.rmtree(target, ignore_errors=True)
-            staging.rename(target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return red_js
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "package.json").write_text('{"private": true}\n', encoding="utf-8")
+    result = subprocess.run(
+        [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", NODE_RED_SPEC],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=INSTALL_TIMEOUT,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(
+            f"npm install {NODE_RED_SPEC} failed ({result.returncode}):\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+    return folder / "node_modules" / "node-red" / "red.js"
 
 
 def flow_for(flow: Flow, broker_port: int, device: str) -> Flow:

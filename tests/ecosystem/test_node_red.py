@@ -1,6 +1,6 @@
 """The example Node-RED flow, in a real Node-RED, against the real broker and a simulated agent.
 
-Node-RED is installed from npm (cached in ``.run/node-red-cache``) and runs the flow from
+Node-RED is installed from npm into a temporary folder and runs the flow from
 ``docs/node-red/`` with only the broker port and the device id changed. The test watches Node-RED
 the way its editor does (debug output over the admin websocket), presses the flow's inject buttons
 through the admin API, and watches the broker with its own MQTT client.
