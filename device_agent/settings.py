@@ -17,7 +17,9 @@ class AgentSettings(CommonSettings):
     model_config = SettingsConfigDict(env_prefix="PIGW_AGENT_", cli_prog_name="pigw-agent")
 
     config: Path | None = Field(None, description="TOML file describing the board")
-    device_id: str | None = Field(None, description="device id (default: from the config file)")
+    device_id: str | None = Field(
+        None, description="device id; without it, [device] id of the config file"
+    )
     simulate: bool = Field(False, description="run on gpiozero's mock pins with a demo board")
     outbox: Path | None = Field(None, description="SQLite file that buffers readings on disk")
     check_config: bool = Field(False, description="only validate the configuration, then exit")

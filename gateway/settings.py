@@ -36,7 +36,7 @@ class GatewaySettings(CommonSettings):
     gateway_id: str | None = Field(
         None,
         description="MQTT client id suffix; stable across restarts, unique per replica "
-        "(default: derived from the host name)",
+        "(without it, derived from the host name)",
     )
     insecure: bool = Field(False, description="allow a non-loopback bind without a tokens file")
 

@@ -73,7 +73,7 @@ class CommonSettings(BaseSettings):
         None, description="file whose first line is the MQTT password (never a flag value)"
     )
     mqtt_ca_file: Path | None = Field(
-        None, description="CA certificate(s) to verify the broker (default: the system store)"
+        None, description="CA certificate(s) to verify the broker; without it, the system store"
     )
     mqtt_cert_file: Path | None = Field(None, description="client certificate for mutual TLS")
     mqtt_key_file: Path | None = Field(None, description="private key of the client certificate")
