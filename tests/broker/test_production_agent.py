@@ -1,18 +1,20 @@
-"""The real agent against the real production broker: ``pigw-agent --simulate`` logs in with its
-own account over the TLS listener (``mqtts://``, password file, CA file), and everything it needs
-to do passes the ACL — its readings, status, meta and discovery arrive, and a command from the
-gateway's account reaches it and is acknowledged."""
+"""The real agent and gateway against the real production broker: ``pigw-agent --simulate`` and
+``pigw-gateway`` log in with their own accounts over the TLS listener (``mqtts://``, password file,
+CA file), and everything they need to do passes the ACL — the agent's readings, status, meta and
+discovery arrive, and a command from the gateway's account reaches it and is acknowledged."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pigw.contract import Topics, decode_ack, decode_state
 from tests.broker.conftest import ProductionBroker
+from tests.gateway.support import Gateway
 from tests.support.processes import ManagedProcess, venv_command
 from tests.support.waiting import wait_until
 
@@ -84,3 +86,41 @@ def test_the_simulated_agent_delivers_through_tls_and_the_acl(
             30,
             "relay1's new state",
         )
+
+
+def test_the_real_gateway_serves_the_agent_through_tls_and_the_acl(
+    production_broker: ProductionBroker, tmp_path: Path
+) -> None:
+    # The gateway as deploy/systemd runs it: its own account, password file and CA, mqtts://.
+    installation = production_broker.installation
+    gateway = Gateway(
+        tmp_path / "gateway",
+        f"mqtts://127.0.0.1:{production_broker.tls_port}",
+        "--mqtt-username", "_gateway",
+        "--mqtt-password-file", str(installation.password_file("_gateway")),
+        "--mqtt-ca-file", str(installation.ca_file),
+    )  # fmt: skip
+    with simulated_agent(production_broker, tmp_path):
+        gateway.start(ready=False)
+        try:
+            gateway.wait_ready(30)
+
+            def device() -> dict[str, Any] | None:
+                answer = gateway.get(f"/api/devices/{DEVICE}")
+                return answer.json() if answer.status_code == 200 else None
+
+            def read(doc: dict[str, Any] | None) -> int:
+                """How many of the device's sensors have a reading, when it is online."""
+                if doc is None or not doc["online"]:
+                    return 0
+                return sum(point["seq"] is not None for point in doc["sensors"].values())
+
+            wait_until(lambda: read(device()) >= 3, 30, "dev1 online with 3 sensors' readings")
+            # A command through the REST API: published with the gateway's account, acked by the
+            # agent, the ack read back through the ACL.
+            answer = gateway.post(f"/api/devices/{DEVICE}/actuators/relay1", json={"value": True})
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["status"] == "ok"
+        finally:
+            gateway.stop()
+            print(f"--- gateway log ---\n{gateway.process.tail()}")
