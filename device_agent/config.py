@@ -129,6 +129,14 @@ class LightSensor(_Analog):
     _pin = field_validator("pin")(_check_pin)
 
 
+#: The BCM pins of the Pi's hardware SPI buses, which an MCP3xxx ADC takes: MISO, MOSI, SCLK, and
+#: the chip-select line of its ``spi_device``. (1-Wire's pin is set in config.txt, not here.)
+SPI_PINS: dict[int, dict[str, tuple[int, ...]]] = {
+    0: {"bus": (9, 10, 11), "ce": (8, 7)},
+    1: {"bus": (19, 20, 21), "ce": (18, 17, 16)},
+}
+
+
 class AdcSensor(_Analog):
     """One channel of an MCP3xxx SPI ADC; raw value in volts (0 .. ``max_voltage``)."""
 
@@ -147,6 +155,8 @@ class AdcSensor(_Analog):
         channels = {"1": 1, "2": 2, "4": 4, "8": 8}[self.chip[-1]]
         if self.channel >= channels:
             raise ValueError(f"{self.chip} has no channel {self.channel} (0-{channels - 1})")
+        if self.spi_device >= len(SPI_PINS[self.spi_port]["ce"]):
+            raise ValueError(f"SPI{self.spi_port} has no spi_device {self.spi_device}")
         return self
 
 
@@ -278,6 +288,11 @@ class BoardConfig(_Strict):
         if both:
             raise ValueError(f"ids used for both a sensor and an actuator: {sorted(both)}")
         seen: dict[str, str] = {}
+        for sid, sensor in self.sensors.items():
+            if isinstance(sensor, AdcSensor):  # ADCs on one bus share its pins with each other
+                bus = SPI_PINS[sensor.spi_port]
+                for spi_pin in (*bus["bus"], bus["ce"][sensor.spi_device]):
+                    seen.setdefault(f"GPIO{spi_pin}", f"sensors.{sid} (SPI{sensor.spi_port})")
         for key, pin in self._pins():
             owner = seen.setdefault(pin_key(pin), key)
             if owner != key:

@@ -74,6 +74,25 @@ def test_adc_channel_must_exist_on_the_chip() -> None:
     assert "mcp3002" in refusal('[sensors.a]\nkind = "adc"\nchip = "mcp3002"\nchannel = 3\n')
 
 
+@pytest.mark.parametrize(("port", "device", "pin"), [(0, 0, 9), (0, 0, 8), (0, 1, 7), (1, 2, 16)])
+def test_a_pin_of_an_adc_s_spi_bus_is_refused_naming_both(port: int, device: int, pin: int) -> None:
+    message = refusal(
+        f'[sensors.level]\nkind = "adc"\nspi_port = {port}\nspi_device = {device}\n'
+        f'[sensors.door]\nkind = "digital"\npin = {pin}\n'
+    )
+    assert "sensors.door.pin" in message
+    assert f"sensors.level (SPI{port})" in message
+
+
+def test_adcs_share_their_bus_and_free_chip_selects_stay_usable() -> None:
+    board = parse_config(
+        '[sensors.a]\nkind = "adc"\nchannel = 0\n[sensors.b]\nkind = "adc"\nchannel = 1\n'
+        '[sensors.door]\nkind = "digital"\npin = 7\n'  # CE1: free, the ADC is on CE0
+    )
+    assert set(board.sensors) == {"a", "b", "door"}
+    assert "spi_device" in refusal('[sensors.a]\nkind = "adc"\nspi_device = 2\n')
+
+
 def test_negative_interval_is_named() -> None:
     assert "sensors.t.interval" in refusal('[sensors.t]\nkind = "ds18b20"\ninterval = -1\n')
 
