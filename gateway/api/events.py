@@ -81,14 +81,24 @@ async def events(
     then every live event: ``reading``, ``status``, ``meta``, ``actuator``, ``ack``, ``broker``."""
     devices, types = stream_filters(device, type)
     take_slot(runtime)
-    return EventStream(
-        SseStream(
-            runtime.hub,
-            runtime.readiness,
-            runtime.slots,
-            devices=devices,
-            types=types,
-            last_event_id=last_event_id,
-            snapshot_wait=runtime.settings.snapshot_wait,
-        )
+    return EventStream(sse_stream(runtime, devices, types, last_event_id))
+
+
+def sse_stream(
+    runtime: Runtime,
+    devices: frozenset[str] | None,
+    types: frozenset[str] | None,
+    last_event_id: str | None,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> SseStream:
+    """The stream of one checked request (the route's and the fast path's)."""
+    return SseStream(
+        runtime.hub,
+        runtime.readiness,
+        runtime.slots,
+        devices=devices,
+        types=types,
+        last_event_id=last_event_id,
+        snapshot_wait=runtime.settings.snapshot_wait,
+        extra_headers=extra_headers,
     )

@@ -21,8 +21,8 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from gateway.api.deps import authenticate
-from gateway.api.events import stream_filters, take_slot
-from gateway.api.sse_response import STREAM_EXTENSION, SseStream
+from gateway.api.events import sse_stream, stream_filters, take_slot
+from gateway.api.sse_response import STREAM_EXTENSION
 from gateway.runtime import Runtime
 
 PATH: Final = "/api/events"
@@ -67,16 +67,8 @@ class EventsFastPath:
             await _problem(exc, cors)(scope, receive, send)
             return
         del connection  # nothing of the request outlives this point but the scope
-        stream = SseStream(
-            runtime.hub,
-            runtime.readiness,
-            runtime.slots,
-            devices=devices,
-            types=types,
-            last_event_id=last_event_id,
-            snapshot_wait=runtime.settings.snapshot_wait,
-            extra_headers=[(k.encode(), v.encode()) for k, v in cors.items()],
-        )
+        headers = [(k.encode(), v.encode()) for k, v in cors.items()]
+        stream = sse_stream(runtime, devices, types, last_event_id, headers)
         await stream(scope, receive, send)
 
     def _cors(self, origin: str | None) -> dict[str, str]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -24,19 +26,34 @@ from tests.support.waiting import async_wait_until
 pytestmark = pytest.mark.integration
 
 
+@asynccontextmanager
+async def in_process_agent(
+    broker: Mosquitto, folder: Path, device: str
+) -> AsyncIterator[tuple[Agent, asyncio.Task[int], Recorder]]:
+    """The agent on FAST_BOARD in this event loop, once it has published a reading, with a recorder
+    on its topics; stopped afterwards unless the test ended it."""
+    watch = Recorder(broker.host, broker.port)
+    watch.subscribe(f"pigw/{device}/#")
+    settings = AgentSettings(mqtt_url=broker.url, simulate=True)
+    agent = Agent(settings, parse_config(FAST_BOARD), device, folder / "outbox.sqlite")
+    task = asyncio.create_task(agent.run())
+    try:
+        await async_wait_until(lambda: watch.on(TOPICS.state(device, "level")), 30, "a reading")
+        yield agent, task, watch
+    finally:
+        if not task.done():
+            agent.request_stop()
+            assert await asyncio.wait_for(task, 30) == 0
+        watch.close()
+
+
 async def test_an_outbox_that_cannot_commit_stops_the_agent_with_an_error(
     broker: Mosquitto,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    watch = Recorder(broker.host, broker.port)
-    watch.subscribe("pigw/full/#")
-    settings = AgentSettings(mqtt_url=broker.url, simulate=True)
-    agent = Agent(settings, parse_config(FAST_BOARD), "full", tmp_path / "outbox.sqlite")
-    task = asyncio.create_task(agent.run())
-    try:
-        await async_wait_until(lambda: watch.on(TOPICS.state("full", "level")), 30, "a reading")
+    async with in_process_agent(broker, tmp_path, "full") as (_agent, task, watch):
         watch.publish(TOPICS.command("full", "relay1"), b"ON")
         await async_wait_until(
             lambda: any(decode_state(m.payload).value is True
@@ -56,23 +73,12 @@ async def test_an_outbox_that_cannot_commit_stops_the_agent_with_an_error(
         assert statuses[-1] == b"offline"
         relay = [decode_state(m.payload).value for m in watch.on(TOPICS.state("full", "relay1"))]
         assert relay[-1] is False  # its safe state, and said so
-    finally:
-        if not task.done():
-            agent.request_stop()
-            await asyncio.wait_for(task, 30)
-        watch.close()
 
 
 async def test_a_message_the_agent_cannot_place_is_counted_and_logged(
     broker: Mosquitto, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    watch = Recorder(broker.host, broker.port)
-    watch.subscribe("pigw/odd/#")
-    settings = AgentSettings(mqtt_url=broker.url, simulate=True)
-    agent = Agent(settings, parse_config(FAST_BOARD), "odd", tmp_path / "outbox.sqlite")
-    task = asyncio.create_task(agent.run())
-    try:
-        await async_wait_until(lambda: watch.on(TOPICS.state("odd", "level")), 30, "a reading")
+    async with in_process_agent(broker, tmp_path, "odd") as (agent, _task, watch):
         with caplog.at_level(logging.WARNING, logger="device_agent"):
             # Matches the agent's command subscription, but "Relay 1" is no point id.
             watch.publish("pigw/odd/Relay 1/set", b"ON")
@@ -81,7 +87,3 @@ async def test_a_message_the_agent_cannot_place_is_counted_and_logged(
             )
         assert "ignored message" in caplog.text
         assert agent.publisher.describe()["malformed"] == 1
-    finally:
-        agent.request_stop()
-        assert await asyncio.wait_for(task, 30) == 0
-        watch.close()
