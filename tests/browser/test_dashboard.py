@@ -1,7 +1,7 @@
 """The dashboard in real headless Chromium against a real broker, gateway and simulated agent
 (issue 5): values update live, a switch toggles the simulated relay and its new state comes back,
-losing the broker shows the banner and getting it back clears it, a reload and a gateway restart
-resync without help, and both transports (SSE, WebSocket) behave the same. No test may leave an
+losing the broker shows the banner and getting it back clears it, a reload, a gateway restart and
+a gateway that hangs resync without help, and both transports (SSE, WebSocket) behave the same. No test may leave an
 error in the browser's console."""
 
 from __future__ import annotations
@@ -155,6 +155,33 @@ def test_gateway_restart_resyncs_without_a_reload(
     system.start_gateway()  # a new epoch: the page's Last-Event-ID gets reset + snapshot
     wait_live(page)
     assert seq(page) >= before
+    wait_seq_above(page, seq(page))
+    assert page.evaluate("window.__sameDocument") is True
+    assert browser_page.console.errors(expected=GATEWAY_DOWN) == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_gateway_that_hangs_with_its_connections_open_is_noticed(
+    system: System, browser_page: BrowserPage, transport: str
+) -> None:
+    # A frozen gateway (as one whose host lost power) leaves the page's connection open and
+    # silent: the browser reports nothing. The page's watchdog (?probe=2: after 2 quiet seconds)
+    # finds the gateway unreachable and says so, then resyncs when it is back.
+    page = browser_page.page
+    page.goto(f"{system.url}?transport={transport}&probe=2")
+    wait_live(page)
+    wait_seq_above(page, seq(page))
+    page.evaluate("window.__sameDocument = true")
+    assert system.gateway is not None
+    system.gateway.pause()
+    try:
+        expect(connection(page)).to_have_attribute(
+            "data-connection", "reconnecting", timeout=LONG_MS
+        )
+        expect(page.locator('[data-banner="reconnecting"]')).to_be_visible()
+    finally:
+        system.gateway.resume()
+    wait_live(page)
     wait_seq_above(page, seq(page))
     assert page.evaluate("window.__sameDocument") is True
     assert browser_page.console.errors(expected=GATEWAY_DOWN) == []

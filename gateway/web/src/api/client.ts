@@ -86,3 +86,18 @@ export async function isReady(): Promise<boolean> {
   const response = await fetch("readyz", { credentials: "same-origin", cache: "no-store" });
   return response.ok;
 }
+
+/** Whether the gateway answers `/readyz` at all (any status) within `timeoutMs`: the liveness
+ * probe of `live/watchdog.ts`. */
+export async function gatewayAnswers(timeoutMs: number): Promise<boolean> {
+  try {
+    await fetch("readyz", {
+      credentials: "same-origin",
+      cache: "no-store",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}

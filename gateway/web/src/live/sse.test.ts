@@ -75,6 +75,20 @@ describe("openSse", () => {
     expect(handlers.events).toEqual([{ type: "reset", id: null, data: { reason: "epoch" } }]);
   });
 
+  it("restarts at once: the old source closed, a new one open, reconnecting until it opens", () => {
+    const { sources, scheduler, handlers, stream } = setUp();
+    sources[0]?.onopen?.();
+    stream.restart();
+    expect(sources[0]?.readyState).toBe(2);
+    expect(sources).toHaveLength(2);
+    expect(handlers.phases).toEqual(["live", "reconnecting"]);
+    sources[0]?.onerror?.(); // late news from the old source changes nothing
+    expect(handlers.phases).toEqual(["live", "reconnecting"]);
+    sources[1]?.onopen?.();
+    expect(handlers.phases).toEqual(["live", "reconnecting", "live"]);
+    expect(scheduler.pending()).toBe(0);
+  });
+
   it("stops for good when closed", () => {
     const { sources, scheduler, stream } = setUp();
     stream.close();

@@ -69,6 +69,13 @@ export function openSse(url: string, handlers: StreamHandlers, options: SseOptio
       source?.close();
       source = null;
     },
+    restart() {
+      if (closed) return;
+      cancelRetry?.();
+      source?.close();
+      handlers.onPhase("reconnecting");
+      connect();
+    },
     lastEventId: () => lastEventId,
   };
 }

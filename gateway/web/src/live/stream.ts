@@ -16,6 +16,9 @@ export interface StreamHandlers {
 export interface LiveStream {
   /** Stop for good: no more events, no more reconnects. */
   close(): void;
+  /** Drop the connection at once (without waiting for it to close) and open a new one: for a
+   * connection that looks open but carries nothing (`watchdog.ts`). */
+  restart(): void;
   /** The id of the last event seen (what a resume continues from). */
   lastEventId(): string | null;
 }

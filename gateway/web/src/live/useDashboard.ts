@@ -1,13 +1,15 @@
 /**
  * The one React hook that connects the pure reducer to the world: it opens the chosen transport,
  * feeds every event into the reducer, loads sparkline history after each snapshot, asks `/readyz`
- * whether the gateway has its broker, ticks the clock for "… ago" and staleness, sends commands,
- * and notices when the gateway wants a login.
+ * whether the gateway has its broker, restarts a stream that looks live while the gateway is gone
+ * (`watchdog.ts`), ticks the clock for "… ago" and staleness, sends commands, and notices when the
+ * gateway wants a login.
  */
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 
 import {
   HttpError,
+  gatewayAnswers,
   getHistory,
   getSession,
   isReady,
@@ -21,6 +23,7 @@ import { describeCommandFailure } from "../state/format";
 import { HISTORY_LIMIT, initialState, isBinaryKind, reduce, type State } from "../state/reducer";
 import { openSse } from "./sse";
 import type { LiveStream, StreamHandlers, TransportName } from "./stream";
+import { PROBE_TIMEOUT_MS, quietMsFrom, watchLiveness } from "./watchdog";
 import { openWs, webSocketUrl } from "./ws";
 
 /** `checking` until the first answer; `login` while the gateway answers 401. */
@@ -149,10 +152,15 @@ export function useDashboard(): Dashboard {
       for (let i = 0; i < HISTORY_CONCURRENCY; i++) void worker();
     };
 
+    // What the watchdog reads: whether the stream says it is live, and when it last showed life.
+    let live = false;
+    let lifeSign = Date.now();
+
     // The WebSocket resumes from the last id seen, also when the user just switched transports;
     // a new EventSource cannot (it has no way to send the header) and starts from a snapshot.
     const handlers: StreamHandlers = {
       onEvent(event: StreamEvent) {
+        lifeSign = Date.now();
         if (event.id !== null) lastEventId.current = event.id;
         if (event.type === "broker") brokerEvents.current++;
         dispatch({ type: "event", event, now: Date.now() });
@@ -162,6 +170,8 @@ export function useDashboard(): Dashboard {
         }
       },
       onPhase(phase) {
+        live = phase === "live";
+        lifeSign = Date.now();
         dispatch({ type: "phase", phase });
         if (phase === "live") checkReadiness();
       },
@@ -175,8 +185,18 @@ export function useDashboard(): Dashboard {
             resumeFrom: lastEventId.current,
           })
         : openSse("api/events", handlers);
+    const stopWatchdog = watchLiveness({
+      quietMs: quietMsFrom(window.location.search),
+      quietFor: () => Date.now() - lifeSign,
+      live: () => live,
+      reachable: () => gatewayAnswers(PROBE_TIMEOUT_MS),
+      onDead: () => {
+        stream.restart();
+      },
+    });
     return () => {
       stopped = true;
+      stopWatchdog();
       stream.close();
     };
   }, [auth, transport, probeAuth]);

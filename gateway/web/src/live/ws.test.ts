@@ -122,4 +122,16 @@ describe("webSocketUrl", () => {
     expect(webSocketUrl("api/ws", "http://host:8000/")).toBe("ws://host:8000/api/ws");
     expect(webSocketUrl("api/ws", "https://example.org/pigw/")).toBe("wss://example.org/pigw/api/ws");
   });
+  it("restarts at once, resuming from the last id, and ignores the old socket's late close", () => {
+    const { sockets, scheduler, handlers, stream } = setUp();
+    sockets[0]?.open();
+    sockets[0]?.frame(SNAPSHOT);
+    stream.restart();
+    expect(sockets[0]?.closedByClient).toBe(true);
+    expect(sockets[1]?.url).toBe("ws://gw/api/ws?last_event_id=e1-4");
+    sockets[0]?.drop(); // the old socket's close event, whenever it comes
+    expect(sockets).toHaveLength(2);
+    expect(scheduler.pending()).toBe(0);
+    expect(handlers.phases).toEqual(["live", "reconnecting"]);
+  });
 });

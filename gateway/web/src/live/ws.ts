@@ -86,6 +86,17 @@ export function openWs(url: string, handlers: StreamHandlers, options: WsOptions
       socket?.close(1000, "closed by the page");
       socket = null;
     },
+    restart() {
+      if (closed) return;
+      cancelRetry?.();
+      // Detached first: a close handshake with a peer that is gone may take long, and its close
+      // event must not schedule a second connection.
+      const old = socket;
+      socket = null;
+      old?.close(4000, "no sign of life");
+      handlers.onPhase("reconnecting");
+      connect();
+    },
     lastEventId: () => lastEventId,
   };
 }
