@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-RUN = REPO / ".run"
+#: Logs, the broker's config and the agent's outbox (PIGW_DEMO_RUN_DIR: elsewhere, as the tests do).
+RUN = Path(os.environ.get("PIGW_DEMO_RUN_DIR", REPO / ".run"))
 BIN = Path(sys.executable).parent
 DEVICE_ID = "demo-pi"
 
@@ -62,7 +63,13 @@ class Demo:
     def start(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         log = RUN / f"{name}.log"
         with log.open("wb") as out:
-            proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+            # A session of its own: Ctrl-C in the terminal reaches only this script, which then
+            # stops the agent (offline, outputs safe), the gateway and the broker in that order.
+            # Sharing the terminal's process group, all three got SIGINT at once and the broker
+            # could be gone before the agent said goodbye.
+            proc = subprocess.Popen(
+                argv, stdout=out, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True
+            )
         self.procs.append((name, proc, log))
         return proc
 
@@ -82,7 +89,7 @@ class Demo:
                     proc.wait()
 
     def run(self) -> int:
-        RUN.mkdir(exist_ok=True)
+        RUN.mkdir(parents=True, exist_ok=True)
         mqtt_port = pick_port(int(os.environ.get("PIGW_DEMO_MQTT_PORT", "1883")))
         http_port = pick_port(int(os.environ.get("PIGW_DEMO_HTTP_PORT", "8000")))
         conf = RUN / "mosquitto.conf"
