@@ -138,6 +138,10 @@ def test_home_assistant_online_triggers_a_full_republish(broker: Mosquitto, tmp_
         watch.publish("homeassistant/status", b"offline")
         watch.publish("homeassistant/status", b"online")
         watch.wait_for(TOPICS.state("ha1", "relay1"), timeout=30)
+        # The agent takes its messages in order: once a command sent after both is acked, any
+        # republish either of them caused has been published.
+        watch.publish(TOPICS.command("ha1", "relay1"), b"ON")
+        watch.wait_for(TOPICS.ack("ha1", "relay1"), timeout=30)
         assert len(watch.on(TOPICS.discovery("ha1"))) == 1
 
 
