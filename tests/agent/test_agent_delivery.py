@@ -4,7 +4,6 @@ Home Assistant comes online, per-sensor availability (DS18B20 in a fake sysfs fo
 from __future__ import annotations
 
 import json
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from pigw.contract import decode_backlog, decode_state
 from tests.agent.support import FAST_BOARD, TOPICS, agent_process, running, write_config
 from tests.support.broker import Mosquitto
 from tests.support.mqtt import Recorder, recorder
+from tests.support.outbox import wait_for_readings
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -55,7 +55,8 @@ def test_broker_outage_loses_nothing_and_repeats_nothing_as_new(
         broker.stop()
         before.close()
         agent.wait_for_output("lost the broker", 30)
-        time.sleep(4)  # the outage itself: the agent keeps reading (~5 states/s) onto its disk
+        # The outage itself: the agent keeps reading (~5 states/s) onto its disk.
+        wait_for_readings(tmp_path / "outbox-outage.sqlite", 15)
         # Freeze the agent while the broker comes back so the new subscriber is in place before
         # the agent reconnects (otherwise the backlog could pass before it subscribes; in real
         # life the consumer's replay request covers that race).

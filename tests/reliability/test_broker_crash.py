@@ -19,6 +19,7 @@ from tests.reliability import rig
 from tests.reliability.conftest import Figures
 from tests.reliability.rig import DEVICE, System
 from tests.support.broker import Mosquitto
+from tests.support.outbox import outbox_rate, outbox_seqs, outbox_top, wait_for_readings
 
 pytestmark = pytest.mark.integration
 
@@ -39,17 +40,17 @@ def broker_crashes(
     agent = system.agent(broker.url)
     outbox = rig.outbox_path(system.folder / "agent")
     clients.wait_all(lambda c: len(c.event_seqs(DEVICE)) >= 100, 30, "100 live readings")
-    rig.wait_for_readings(outbox, 250)
-    figures["agent readings/s"] = round(rig.outbox_rate(outbox))
+    wait_for_readings(outbox, 250)
+    figures["agent readings/s"] = round(outbox_rate(outbox))
     outages, recoveries, made_while_down = [], [], []
     for crash in range(crashes):
-        before = rig.outbox_top(outbox)
+        before = outbox_top(outbox)
         killed_at = time.monotonic()
         broker.kill()
         clients.wait_all(lambda c, t=killed_at: c.first_broker_after(False, t), 30, "broker: lost")
         # The network of one tab drops during the outage: it reconnects with Last-Event-ID.
         clients.streams[crash % len(clients.streams)].drop()
-        made_while_down.append(rig.wait_for_readings(outbox, outage_readings) - before)
+        made_while_down.append(wait_for_readings(outbox, outage_readings) - before)
         restarted_at = time.monotonic()
         outages.append(rig.elapsed_ms(killed_at, restarted_at))
         broker.start()
@@ -58,12 +59,12 @@ def broker_crashes(
         clients.wait_all(
             lambda c, t=restarted_at: c.first_broker_after(True, t), 60, "broker: back"
         )
-        made = set(rig.outbox_seqs(outbox))
+        made = set(outbox_seqs(outbox))
         clients.wait_all(lambda c, m=made: m <= c.event_seqs(DEVICE), 60, "every seq made so far")
         recoveries.append(rig.elapsed_ms(restarted_at))
-        rig.wait_for_readings(outbox, between_readings)
+        wait_for_readings(outbox, between_readings)
     agent.stop(20)
-    expected = set(rig.outbox_seqs(outbox))
+    expected = set(outbox_seqs(outbox))
     clients.wait_all(lambda c: expected <= c.event_seqs(DEVICE), 30, "the last seqs")
     metrics = gateway.get("/metrics").text
     figures.update(

@@ -21,6 +21,7 @@ from tests.reliability.conftest import Figures
 from tests.reliability.rig import DEVICE, System
 from tests.support.broker import Mosquitto
 from tests.support.mqtt import recorder
+from tests.support.outbox import wait_for_readings
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -69,7 +70,7 @@ def gateway_crashes(
     to_converged: list[float] = []
     for _ in range(crashes):
         gateway.process.kill()
-        rig.wait_for_readings(outbox, down_readings)  # published while no gateway listens
+        wait_for_readings(outbox, down_readings)  # published while no gateway listens
         restarted_at = time.monotonic()
         gateway.start()
         arrivals = wait_until(

@@ -19,6 +19,7 @@ from tests.reliability.conftest import Figures
 from tests.reliability.proxy import BlackholeProxy
 from tests.reliability.rig import DEVICE, System
 from tests.support.broker import Mosquitto
+from tests.support.outbox import outbox_seqs
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -89,7 +90,7 @@ def network_cuts(broker: Mosquitto, system: System, figures: Figures, *, cuts: i
         )
         converged(clients, outbox, healed_at, results)
     agent.stop(20)
-    expected = set(rig.outbox_seqs(outbox))
+    expected = set(outbox_seqs(outbox))
     clients.wait_all(lambda c: expected <= c.event_seqs(DEVICE), 30, "the last seqs")
     figures.update(
         {
@@ -123,7 +124,7 @@ def converged(
     clients: rig.Clients, outbox: object, healed_at: float, results: dict[str, list[float]]
 ) -> None:
     """Every client holds every seq the agent made up to now."""
-    made = set(rig.outbox_seqs(outbox))  # type: ignore[arg-type]
+    made = set(outbox_seqs(outbox))  # type: ignore[arg-type]
     clients.wait_all(lambda c: made <= c.event_seqs(DEVICE), 60, "every seq made so far")
     results["heal -> every client holds every seq ms"].append(rig.elapsed_ms(healed_at))
 
