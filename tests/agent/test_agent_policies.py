@@ -24,6 +24,11 @@ from tests.support.waiting import async_wait_until
 pytestmark = pytest.mark.integration
 TOPICS = Topics()
 
+#: The button's debounce window (s), and the quiet time between two of a person's presses: the
+#: stimulus of the debounce test, long enough that the next edge counts as a new press.
+DEBOUNCE = 0.3
+BETWEEN_PRESSES = 2 * DEBOUNCE
+
 BOARD = """
 [sensors.button]
 kind = "digital"
@@ -97,15 +102,16 @@ async def test_edges_publish_at_once_and_debounce_keeps_the_trailing_edge(
     def values() -> list[object]:
         return [s.value for s in states_of(watch, "button")]
 
+    assert parse_config(BOARD).sensors["button"].debounce == DEBOUNCE  # type: ignore[union-attr]
     assert values() == [False]
     # A press that bounces and settles pressed: published at once, the bounce swallowed.
     await drive(pin, pressed, released, pressed)
     await async_wait_until(lambda: values() == [False, True], 30, "the press")
-    # The time between a person's presses is the stimulus here, well beyond the 0.3 s window.
-    await asyncio.sleep(0.6)
+    # The time between a person's presses is the stimulus here, well beyond the debounce window.
+    await asyncio.sleep(BETWEEN_PRESSES)
     await drive(pin, released)
     await async_wait_until(lambda: values() == [False, True, False], 30, "the release, at once")
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(BETWEEN_PRESSES)
     # A press released again inside the window: the press at once, the release when it settles.
     await drive(pin, pressed, released)
     await async_wait_until(
