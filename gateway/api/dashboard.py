@@ -46,14 +46,15 @@ def install_dashboard(app: FastAPI, dist: Path = DIST) -> None:
                 f"/{entry.name}", StaticFiles(directory=entry), name=f"dashboard-{entry.name}"
             )
         elif entry.is_file():
-            path = "/" if entry.name == "index.html" else f"/{entry.name}"
-            app.add_api_route(
-                path,
-                _file_endpoint(entry),
-                methods=["GET", "HEAD"],
-                include_in_schema=False,
-                response_class=FileResponse,
-            )
+            paths = ["/", "/index.html"] if entry.name == "index.html" else [f"/{entry.name}"]
+            for path in paths:
+                app.add_api_route(
+                    path,
+                    _file_endpoint(entry),
+                    methods=["GET", "HEAD"],
+                    include_in_schema=False,
+                    response_class=FileResponse,
+                )
 
 
 def _file_endpoint(file: Path) -> Callable[[], Awaitable[FileResponse]]:

@@ -324,4 +324,5 @@ async def test_the_dashboard_build_is_served_at_the_root(tmp_path: Path) -> None
         assert "pigw dashboard" in (await client.get("/")).text
         assert (await client.get("/assets/app.js")).text == "console.log('pigw')"
         assert (await client.get("/favicon.svg")).text == "<svg/>"
+        assert "pigw dashboard" in (await client.get("/index.html")).text
         assert (await client.get("/nothing.html")).status_code == 404
