@@ -6,7 +6,9 @@ What the tests change in the config: both listeners move to free loopback ports,
 ``/etc/mosquitto/pigw/`` and ``/var/lib/mosquitto/`` paths point into temporary folders, and
 ``user root`` is appended because pytest's temporary folders are private to the user running the
 tests (Mosquitto started as root would otherwise drop to the ``mosquitto`` user and fail to read
-them; it has no effect for a non-root user). Nothing else.
+them; it has no effect for a non-root user). Nothing else. ``test_production_install.py`` runs the
+install with the documented owners and modes in a folder the ``mosquitto`` user may enter, without
+``user root``.
 """
 
 from __future__ import annotations
