@@ -46,5 +46,5 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # Node.js for the dashboard: the system's when it is new enough, else Node's own build fetched from
-# the npm registry into .run/node (Debian bookworm ships Node 18; Vite 7 needs 20.19).
+# the npm registry into .run/node (Debian bookworm ships Node 18; Vite needs 20.19+ or 22.12+).
 python3 "$(dirname "$0")/ensure_node.py"

@@ -1,7 +1,7 @@
 """Make sure a Node.js that can build the dashboard is on hand (stdlib only; run by
 ``scripts/ensure-system-deps.sh`` before the venv exists).
 
-The dashboard's toolchain (Vite 7) needs Node >= 20.19, and Debian bookworm / Raspberry Pi OS
+The dashboard's toolchain (Vite) needs Node 20.19+ or 22.12+, and Debian bookworm / Raspberry Pi OS
 bookworm ship Node 18. When the ``node`` on ``PATH`` is missing or older, this fetches Node's own
 Linux build (``bin/node``) and npm from the npm registry — the packages ``node-linux-<arch>`` and
 ``npm``, checked against the registry's sha512 — into ``.run/node``, which the Makefile puts first
@@ -25,9 +25,10 @@ import tarfile
 import urllib.request
 from pathlib import Path
 
-MINIMUM = (20, 19)
+#: What Vite's ``engines`` accepts: ``^20.19.0 || >=22.12.0``.
+ACCEPTED = "20.19+ or 22.12+"
 #: What is fetched when the system's node will not do: an LTS line with builds for both Pi 64-bit
-#: and PCs on the registry (the registry's 32-bit ARM builds stop at 20.11, too old for Vite 7).
+#: and PCs on the registry (the registry's 32-bit ARM builds stop at 20.11, too old for Vite).
 NODE_VERSION = "22.23.3"
 NPM_VERSION = "10.9.9"
 ARCHES = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}
@@ -54,9 +55,13 @@ def node_version(node: str) -> tuple[int, int] | None:
     return parse_version(done.stdout) if done.returncode == 0 else None
 
 
+def accepted(version: tuple[int, int]) -> bool:
+    return (version[0] == 20 and version[1] >= 19) or version >= (22, 12)
+
+
 def good_enough(node: str | None) -> bool:
     version = node_version(node) if node else None
-    return version is not None and version >= MINIMUM
+    return version is not None and accepted(version)
 
 
 def registry() -> str:
@@ -125,13 +130,13 @@ def main() -> int:
     have = f"{found} is {shown}" if found else "no node"
     if arch is None:
         print(
-            f"pigw: Node.js >= {MINIMUM[0]}.{MINIMUM[1]} is needed to build the dashboard ({have}),"
+            f"pigw: Node.js {ACCEPTED} is needed to build the dashboard ({have}),"
             f" and the npm registry has no such build for {platform.machine()}: install one"
             " (nodesource.com, nvm) and run make again.",
             file=sys.stderr,
         )
         return 1
-    print(f"pigw: Node.js >= {MINIMUM[0]}.{MINIMUM[1]} is needed for the dashboard ({have}).")
+    print(f"pigw: Node.js {ACCEPTED} is needed for the dashboard ({have}).")
     install(arch)
     if not good_enough(str(local)):
         print(f"pigw: the Node.js fetched into {PREFIX} does not run", file=sys.stderr)

@@ -46,6 +46,15 @@ def fake_node(folder: Path, says: str) -> str:
     return str(node)
 
 
+@pytest.mark.parametrize(
+    ("version", "ok"),
+    [((18, 19), False), ((20, 18), False), ((20, 19), True), ((21, 7), False), ((22, 11), False),
+     ((22, 12), True), ((24, 0), True)],
+)  # fmt: skip
+def test_the_versions_vite_accepts(version: tuple[int, int], ok: bool) -> None:
+    assert ensure_node.accepted(version) is ok
+
+
 def test_bookworm_s_node_18_is_too_old_and_20_19_will_do(tmp_path: Path) -> None:
     (tmp_path / "old").mkdir()
     (tmp_path / "new").mkdir()
