@@ -57,7 +57,7 @@ def write_config(folder: Path, text: str, name: str = "board.toml") -> Path:
 
 
 def agent_process(
-    broker: Mosquitto,
+    broker: Mosquitto | str,
     folder: Path,
     device_id: str,
     *,
@@ -65,12 +65,13 @@ def agent_process(
     extra: Sequence[str] = (),
     outbox: Path | None = None,
 ) -> ManagedProcess:
-    """A simulated ``pigw-agent`` (not started yet) with its outbox and log in ``folder``."""
+    """A simulated ``pigw-agent`` (not started yet) with its outbox and log in ``folder``, talking
+    to ``broker`` (or to the broker URL given)."""
     argv = [
         venv_command("pigw-agent"),
         "--simulate",
         "--mqtt-url",
-        broker.url,
+        broker if isinstance(broker, str) else broker.url,
         "--device-id",
         device_id,
         "--outbox",
