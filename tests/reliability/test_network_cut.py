@@ -4,7 +4,7 @@ notice such a cut: the agent's and the gateway's own (they drop the link and rec
 broker's (it publishes the agent's Last Will). When the network heals everything recovers and
 every browser-side client holds every seq the agent made, with no duplicate shown.
 
-The cut is :class:`~tests.reliability.proxy.BlackholeProxy`: both MQTT clients reach the broker
+The cut is :class:`~tests.support.proxy.BlackholeProxy`: both MQTT clients reach the broker
 through one each.
 """
 
@@ -16,10 +16,10 @@ import pytest
 
 from tests.reliability import rig
 from tests.reliability.conftest import Figures
-from tests.reliability.proxy import BlackholeProxy
 from tests.reliability.rig import DEVICE, System
 from tests.support.broker import Mosquitto
 from tests.support.outbox import outbox_seqs
+from tests.support.proxy import BlackholeProxy
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,8 @@ end-of-stream is not passed on. New connections are accepted but not connected u
 "gets through" to the proxy only; the client then waits for an answer that does not come). On
 heal, everything held is delivered in order, end-of-streams included, and forwarding goes on.
 
-It runs its own asyncio loop in a thread, so synchronous tests drive it with plain calls.
+It runs its own asyncio loop in a thread, so synchronous tests drive it with plain calls. A
+subclass may look at what a client sends first before anything goes upstream (:meth:`greet`).
 """
 
 from __future__ import annotations
@@ -99,11 +100,15 @@ class BlackholeProxy:
         self._tasks.add(task)  # type: ignore[arg-type]
         self.connections += 1
         try:
+            first = await self.greet(client_r, client_w)
+            if first is None:
+                return
             await self._flowing.wait()  # a cut network: the upstream SYN never arrives
             try:
                 up_r, up_w = await asyncio.open_connection("127.0.0.1", self.upstream_port)
             except OSError:
                 return
+            up_w.write(first)
             try:
                 await asyncio.gather(self._pipe(client_r, up_w), self._pipe(up_r, client_w))
             finally:
@@ -111,6 +116,13 @@ class BlackholeProxy:
         finally:
             client_w.close()
             self._tasks.discard(task)  # type: ignore[arg-type]
+
+    async def greet(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bytes | None:
+        """What a new client sent that is to go upstream first, or ``None`` to drop the client
+        (the hook of a subclass; the plain proxy reads nothing ahead)."""
+        return b""
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         assert self._flowing is not None
