@@ -12,7 +12,7 @@ BIN    := $(VENV)/bin
 WEB    := gateway/web
 STAMP  := $(VENV)/.pigw-installed
 
-.PHONY: demo test check lint typecheck pytest bench web venv system-deps-demo system-deps-test clean
+.PHONY: demo test check lint typecheck pytest bench web venv system-deps-demo system-deps-test system-deps-bench clean
 
 demo: system-deps-demo venv web
 	$(BIN)/python scripts/demo.py
@@ -25,13 +25,16 @@ system-deps-demo:
 system-deps-test:
 	@scripts/ensure-system-deps.sh test
 
+system-deps-bench:
+	@scripts/ensure-system-deps.sh bench
+
 venv: $(STAMP)
 
 # Re-installs when the dependency list changes; editable, so code changes need no reinstall.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[agent,gateway,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[agent,gateway,postgres,bench,dev]'
 	touch $@
 
 # The React dashboard, once its source exists (gateway/web/package.json): npm ci + vite build into
@@ -60,7 +63,7 @@ pytest: venv
 
 # The benchmarks of issues 4 and 7 (docs/performance.md): the fan-out run (floor, textbook,
 # Node-RED, pigw; several minutes; BENCH_ARGS=--quick for a smoke run), then the agent's figures.
-bench: system-deps-test venv
+bench: system-deps-bench venv
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.agent $(BENCH_AGENT_ARGS)
 

@@ -84,6 +84,15 @@ class GatewaySettings(CommonSettings):
         86_400, ge=0, description="seconds the broker keeps the gateway's session while away"
     )
 
+    # --- the recorder: the history store (Contract v3, issue 14) ------------------------------
+    # (fields of the recorder go here)
+
+    # --- alerts (Contract v3, issue 16) -------------------------------------------------------
+    # (fields of the alerts go here)
+
+    # --- hardening: connections, hosts, sessions (Contract v3, issue 17) ----------------------
+    # (fields of the hardening go here)
+
     @field_validator("gateway_id")
     @classmethod
     def _gateway_id_valid(cls, value: str | None) -> str | None:

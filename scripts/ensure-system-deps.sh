@@ -3,7 +3,9 @@
 #   scripts/ensure-system-deps.sh demo   -> mosquitto (+ its clients), Python venv support, and a
 #                                           Node.js for the dashboard (scripts/ensure_node.py)
 #   scripts/ensure-system-deps.sh test   -> the same plus Chromium for the browser tests and the
-#                                           Mosquitto command-line clients (docs/consumers.md)
+#                                           Mosquitto command-line clients (docs/consumers.md),
+#                                           nginx, openssl and PostgreSQL 15 (the recorder's tests)
+#   scripts/ensure-system-deps.sh bench  -> the test set plus InfluxDB 1.x (the recorder's anchor)
 set -euo pipefail
 purpose=${1:-demo}
 
@@ -13,7 +15,7 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 # The demo prints mosquitto_sub lines to watch the topics; tests/ecosystem runs the mosquitto_pub /
 # mosquitto_rr lines of docs/consumers.md.
 command -v mosquitto_sub >/dev/null 2>&1 || need+=(mosquitto-clients)
-if [ "$purpose" = test ]; then
+if [ "$purpose" = test ] || [ "$purpose" = bench ]; then
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
   # Broker and deployment tests: mosquitto_passwd (ships with mosquitto), openssl for
   # deploy/tls/make-certs.sh, nginx to run deploy/nginx/pigw.conf in front of a streaming server.
@@ -22,6 +24,12 @@ if [ "$purpose" = test ]; then
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
   # systemd-analyze checks the units in deploy/systemd offline (no running systemd needed).
   command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+  # The recorder's PostgreSQL adapter is tested against a real server (initdb into a temp folder).
+  [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
+fi
+if [ "$purpose" = bench ]; then
+  # make bench: the recorder's figures are set beside InfluxDB 1.x fed the same readings.
+  command -v influxd >/dev/null 2>&1 || need+=(influxdb)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
