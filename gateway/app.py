@@ -19,8 +19,8 @@ from starlette.routing import Match
 
 from gateway.api import commands, dashboard, devices, events, health, metrics, schemas, session, ws
 from gateway.api.limits import RequestLimits
-from gateway.metrics import new_registry
-from gateway.runtime import build_runtime
+from gateway.metrics import DomainCollector, new_registry
+from gateway.runtime import Runtime, build_runtime, running
 from gateway.settings import GatewaySettings
 from pigw import __version__
 
@@ -31,12 +31,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings, metrics_registry)
+        collector = _domain_collector(runtime)
+        metrics_registry.register(collector)
         app.state.runtime = runtime
-        await runtime.start()
         try:
-            yield
+            async with running(runtime):
+                yield
         finally:
-            await runtime.stop()
+            metrics_registry.unregister(collector)
 
     app = FastAPI(
         title="pigw gateway",
@@ -71,7 +73,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     def refused(reason: str) -> None:
         runtime = getattr(app.state, "runtime", None)
         if runtime is not None:
-            runtime.refuse(reason)
+            runtime.refusals.count(reason)
 
     app.add_middleware(
         RequestLimits,
@@ -84,6 +86,20 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     dashboard.install_dashboard(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _domain_collector(runtime: Runtime) -> DomainCollector:
+    return DomainCollector(
+        intake=runtime.intake,
+        gaps=runtime.gaps,
+        rejections=runtime.rejections,
+        registry=runtime.registry,
+        housekeeping=runtime.housekeeping,
+        hub=runtime.hub,
+        readiness=runtime.readiness,
+        commands=runtime.commands,
+        refusals=runtime.refusals,
+    )
 
 
 _METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -19,12 +19,9 @@ from typing import Any
 from gateway.state.registry import Registry
 from pigw.contract import Ack, ContractError, RawValue, Topics, actuator_value, encode_command
 
-#: ``(topic, payload)`` -> published (QoS 1, not retained); raises :class:`BrokerUnavailable`.
-Publish = Callable[[str, bytes], Awaitable[None]]
-
-
-class BrokerUnavailable(Exception):
-    """The gateway is not connected to the broker right now."""
+#: ``(topic, payload)`` -> True once published (QoS 1, not retained), False when the gateway is
+#: not connected to the broker (the MQTT edge's error stays at the edge: ``gateway/runtime.py``).
+Publish = Callable[[str, bytes], Awaitable[bool]]
 
 
 class CommandError(Exception):
@@ -123,10 +120,8 @@ class Commands:
         waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[cid] = (device, actuator, waiter)
         try:
-            try:
-                await self._publish(self.topics.command(device, actuator), payload)
-            except BrokerUnavailable as exc:
-                raise CommandError(503, "the gateway is not connected to the broker") from exc
+            if not await self._publish(self.topics.command(device, actuator), payload):
+                raise CommandError(503, "the gateway is not connected to the broker")
             self.stats.sent += 1
             try:
                 async with asyncio.timeout(self.timeout):

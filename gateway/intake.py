@@ -22,7 +22,7 @@ from gateway.commands import Commands
 from gateway.hub import Hub
 from gateway.rejections import Rejections
 from gateway.state import GapTracker, Registry, Seen
-from gateway.state.registry import Role
+from gateway.state.registry import PointRole
 from pigw.contract import (
     ContractError,
     StateMessage,
@@ -79,7 +79,7 @@ class Intake:
                     self._state(parsed.device, parsed.point, decode_state(payload), retained)
             elif kind is TopicKind.BACKLOG:
                 for entry in decode_backlog(payload):
-                    role: Role = "sensor" if entry.sensor is not None else "actuator"
+                    role: PointRole = "sensor" if entry.sensor is not None else "actuator"
                     self._state(parsed.device, entry.point, entry, False, hist=True, role=role)
             elif kind is TopicKind.STATUS:
                 self._status(parsed.device, payload, retained)
@@ -111,7 +111,7 @@ class Intake:
         retained: bool,
         *,
         hist: bool = False,
-        role: Role | None = None,
+        role: PointRole | None = None,
     ) -> None:
         now = self._clock()
         registry = self.registry

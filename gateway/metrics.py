@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from gateway.hub import Transport
-
-if TYPE_CHECKING:
-    from gateway.runtime import Runtime
+from gateway.commands import Commands
+from gateway.housekeeping import Housekeeping
+from gateway.hub import Hub, Transport
+from gateway.intake import Intake
+from gateway.readiness import BrokerReadiness
+from gateway.refusals import Refusals
+from gateway.rejections import Rejections
+from gateway.state import GapTracker, Registry
 
 PREFIX = "pigw_gateway_"
 
@@ -32,11 +36,19 @@ def _gauge(name: str, doc: str, labels: Iterable[str] = ()) -> GaugeMetricFamily
     return GaugeMetricFamily(PREFIX + name, doc, labels=list(labels))
 
 
+@dataclass(frozen=True, slots=True)
 class DomainCollector(Collector):
-    """Reads the runtime's counters at scrape time."""
+    """Reads the parts' counters at scrape time (registered by the lifespan, ``gateway/app.py``)."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
+    intake: Intake
+    gaps: GapTracker
+    rejections: Rejections
+    registry: Registry
+    housekeeping: Housekeeping
+    hub: Hub
+    readiness: BrokerReadiness
+    commands: Commands
+    refusals: Refusals
 
     def collect(self) -> Iterable[Metric]:
         yield from self._intake()
@@ -44,29 +56,28 @@ class DomainCollector(Collector):
         yield from self._service()
 
     def _intake(self) -> Iterable[Metric]:
-        rt = self.runtime
-        intake, gaps = rt.intake.stats, rt.gaps.stats
+        intake, gaps = self.intake.stats, self.gaps.stats
         messages = _counter("mqtt_messages", "MQTT messages received, by topic kind", ["type"])
         for kind, count in sorted(intake.messages.items()):
             messages.add_metric([str(kind)], count)
         rejected = _counter("mqtt_rejected", "MQTT messages refused, by reason", ["reason"])
-        for reason, count in sorted(rt.rejections.counts.items()):
+        for reason, count in sorted(self.rejections.counts.items()):
             rejected.add_metric([reason], count)
         duplicates = _counter("duplicates", "state messages dropped as a repeated (device, seq)")
         duplicates.add_metric([], intake.duplicates)
         removed = _counter("devices_removed", "devices removed by clearing their retained meta")
         removed.add_metric([], intake.removed)
         devices = _gauge("devices", "devices known")
-        devices.add_metric([], len(rt.registry.devices))
+        devices.add_metric([], len(self.registry.devices))
         gap = _counter("seq_gaps", "seq tracking, by what happened", ["what"])
         for what in ("opened", "filled", "given_up", "lost", "resets"):
             gap.add_metric([what], getattr(gaps, what))
         replays = _counter("replay_requests", "replay requests sent to agents")
-        replays.add_metric([], rt.replays_sent)
+        replays.add_metric([], self.housekeeping.replays_sent)
         return [messages, rejected, duplicates, removed, devices, gap, replays]
 
     def _hub(self) -> Iterable[Metric]:
-        hub = self.runtime.hub
+        hub = self.hub
         stats = hub.stats
         events = _counter("events", "events published to the hub, by type", ["type"])
         for name, count in sorted(stats.published.items()):
@@ -104,18 +115,17 @@ class DomainCollector(Collector):
         ]
 
     def _service(self) -> Iterable[Metric]:
-        rt = self.runtime
         connected = _gauge("broker_connected", "1 while connected to the broker")
-        connected.add_metric([], 1 if rt.readiness.connected else 0)
+        connected.add_metric([], 1 if self.readiness.connected else 0)
         ready = _gauge("ready", "1 while connected and the retained state is loaded")
-        ready.add_metric([], 1 if rt.readiness.ready else 0)
+        ready.add_metric([], 1 if self.readiness.ready else 0)
         commands = _counter(
             "commands", "commands by result (ack status or HTTP status)", ["result"]
         )
-        for result, count in sorted(rt.commands.stats.results.items()):
+        for result, count in sorted(self.commands.stats.results.items()):
             commands.add_metric([result], count)
         refused = _counter("requests_refused", "HTTP requests refused by a limit", ["reason"])
-        for reason, count in sorted(rt.refusals.items()):
+        for reason, count in sorted(self.refusals.counts.items()):
             refused.add_metric([reason], count)
         families: list[Metric] = [connected, ready, commands, refused]
         try:

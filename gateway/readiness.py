@@ -15,7 +15,7 @@ import logging
 logger = logging.getLogger("gateway.readiness")
 
 
-class Readiness:
+class BrokerReadiness:
     def __init__(self, marker_timeout: float = 5.0) -> None:
         self.marker_timeout = marker_timeout
         self.connected = False

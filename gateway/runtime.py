@@ -1,9 +1,10 @@
-"""Everything a running gateway is made of, built from the settings and owned by the app's
-lifespan: state, hub, MQTT bridge, commands, auth, metrics, and the tasks that drive them.
+"""Everything a running gateway is made of, built from the settings: a plain container the
+lifespan owns (:func:`build_runtime` wires the parts, :func:`running` runs their two tasks).
 
 Two tasks run for the whole life of the gateway and are cancelled and awaited on shutdown: the MQTT
-bridge and the housekeeping tick (every 0.5 s: the hub's clock, pings and slow-stream sweep, the
-readiness marker's deadline, due replay requests, a changed tokens file).
+bridge and the housekeeping tick (:mod:`gateway.housekeeping`). The metrics collector is not a part
+of the runtime: the lifespan registers it (``gateway/app.py``) with the parts whose counters it
+reads, so metrics never reach through the runtime (and neither module imports the other).
 """
 
 from __future__ import annotations
@@ -13,52 +14,35 @@ import contextlib
 import logging
 import secrets
 import time
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
-from gateway.auth import RateLimiter, TokenFileError, TokenStore
-from gateway.commands import BrokerUnavailable, Commands
-from gateway.hub import Hub
+from gateway.auth import RateLimiter, TokenStore
+from gateway.commands import Commands
+from gateway.housekeeping import Housekeeping
+from gateway.hub import Hub, StreamSlots
 from gateway.intake import Intake
-from gateway.metrics import DomainCollector
-from gateway.mqtt.bridge import Bridge
-from gateway.readiness import Readiness
+from gateway.mqtt.bridge import Bridge, BrokerUnavailable
+from gateway.readiness import BrokerReadiness
+from gateway.refusals import Refusals
 from gateway.rejections import Rejections
 from gateway.settings import GatewaySettings
 from gateway.state import GapTracker, Registry
-from pigw.contract import ReplayRequest, Topics, encode_model
-
-logger = logging.getLogger("gateway")
-
-TICK = 0.5
+from pigw.contract import Topics
 
 
-class StreamSlots:
-    """Counts open streams (SSE + WebSocket) against ``--max-streams``."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.used = 0
-
-    def acquire(self) -> bool:
-        if self.used >= self.limit:
-            return False
-        self.used += 1
-        return True
-
-    def release(self) -> None:
-        self.used -= 1
-
-
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Runtime:
+    """The parts of one running gateway (no behaviour of its own)."""
+
     settings: GatewaySettings
     topics: Topics
     registry: Registry
     gaps: GapTracker
     hub: Hub
-    readiness: Readiness
+    readiness: BrokerReadiness
     commands: Commands
     rejections: Rejections
     intake: Intake
@@ -66,56 +50,28 @@ class Runtime:
     tokens: TokenStore | None
     limiter: RateLimiter
     slots: StreamSlots
+    refusals: Refusals
+    housekeeping: Housekeeping
     metrics_registry: CollectorRegistry
-    refusals: dict[str, int] = field(default_factory=dict)
-    replays_sent: int = 0
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
-    def refuse(self, reason: str) -> None:
-        """Count an HTTP request refused by a limit (metric ``requests_refused``)."""
-        self.refusals[reason] = self.refusals.get(reason, 0) + 1
 
-    async def start(self) -> None:
-        self._tasks.append(asyncio.create_task(self.bridge.run(), name="pigw-mqtt-bridge"))
-        self._tasks.append(asyncio.create_task(self._housekeeping(), name="pigw-housekeeping"))
-
-    async def stop(self) -> None:
-        """End every stream, then cancel and await every task (the bridge says ``offline``)."""
-        self.hub.close_all("shutdown")
-        for task in self._tasks:
+@contextlib.asynccontextmanager
+async def running(runtime: Runtime) -> AsyncIterator[Runtime]:
+    """Run the bridge and the housekeeping tick; on the way out end every stream, then cancel and
+    await both tasks (the bridge says ``offline``)."""
+    tasks = [
+        asyncio.create_task(runtime.bridge.run(), name="pigw-mqtt-bridge"),
+        asyncio.create_task(runtime.housekeeping.run(), name="pigw-housekeeping"),
+    ]
+    try:
+        yield runtime
+    finally:
+        runtime.hub.close_all("shutdown")
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._tasks.clear()
-
-    async def _housekeeping(self) -> None:
-        while True:
-            await asyncio.sleep(TICK)  # poll: the one periodic tick of the gateway
-            now = time.monotonic()
-            self.hub.tick(now)
-            self.readiness.tick(now)
-            # Plan replays only while connected: a request that cannot be sent must not use up
-            # one of the gap's attempts (after a reconnect every open gap is re-armed anyway).
-            if self.bridge.connected:
-                for device, low, high in self.gaps.due(now):
-                    await self._request_replay(device, low, high)
-            if self.tokens is not None:
-                try:
-                    if self.tokens.reload():
-                        logger.info("tokens file re-read", extra={"tokens": len(self.tokens)})
-                except (OSError, TokenFileError) as exc:
-                    logger.warning("tokens file not re-read, keeping the old tokens: %s", exc)
-
-    async def _request_replay(self, device: str, low: int, high: int) -> None:
-        payload = encode_model(ReplayRequest(from_seq=low, to_seq=high))
-        try:
-            async with asyncio.timeout(5):
-                await self.bridge.publish(self.topics.replay(device), payload)
-        except (BrokerUnavailable, TimeoutError):
-            return
-        self.replays_sent += 1
-        logger.info("asked for a replay", extra={"device": device, "from_seq": low, "to_seq": high})
 
 
 def new_epoch(now: float | None = None) -> str:
@@ -134,9 +90,8 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
     gaps = GapTracker(
         delay=settings.replay_delay, retry=settings.replay_retry, attempts=settings.replay_attempts
     )
-    epoch = new_epoch()
     hub = Hub(
-        epoch=epoch,
+        epoch=new_epoch(),
         snapshot_source=lambda devices: registry.snapshot_json(time.time(), devices),
         max_events=settings.ring_events,
         max_bytes=settings.ring_bytes,
@@ -145,11 +100,16 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         retry_ms=settings.retry_ms,
     )
     hub.now = time.monotonic()
-    readiness = Readiness()
-    bridge_ref: list[Bridge] = []
+    readiness = BrokerReadiness()
 
-    async def publish(topic: str, payload: bytes) -> None:
-        await bridge_ref[0].publish(topic, payload)
+    async def publish(topic: str, payload: bytes) -> bool:
+        # The MQTT edge's error becomes the core's answer here, at the seam (``bridge`` is
+        # assigned below: the bridge hands messages to the intake, which needs the commands).
+        try:
+            await bridge.publish(topic, payload)
+        except BrokerUnavailable:
+            return False
+        return True
 
     commands = Commands(registry, topics, publish, timeout=settings.command_timeout)
     rejections = Rejections(logging.getLogger("gateway.intake"))
@@ -162,9 +122,8 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         rejections=rejections,
     )
     bridge = Bridge(settings, topics, readiness, intake.handle, intake.broker)
-    bridge_ref.append(bridge)
     tokens = TokenStore(settings.tokens_file) if settings.tokens_file is not None else None
-    runtime = Runtime(
+    return Runtime(
         settings=settings,
         topics=topics,
         registry=registry,
@@ -178,7 +137,9 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         tokens=tokens,
         limiter=RateLimiter(settings.command_rate, settings.command_burst),
         slots=StreamSlots(settings.max_streams),
+        refusals=Refusals(),
+        housekeeping=Housekeeping(
+            hub=hub, readiness=readiness, gaps=gaps, bridge=bridge, topics=topics, tokens=tokens
+        ),
         metrics_registry=metrics_registry,
     )
-    runtime.metrics_registry.register(DomainCollector(runtime))
-    return runtime

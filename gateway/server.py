@@ -5,14 +5,16 @@
    1 MB header block accepted, a 100 KB URL 400).
    :func:`limited_protocol` counts bytes in the parser callbacks and answers 414 (URL) or 431
    (headers) as soon as a limit is passed, so nothing oversized is buffered and the client gets a
-   4xx, never a 5xx (issue 6). It also offers the ``pigw.stream`` scope extension for the event
-   stream: ``abort`` drops the connection of a stream whose client stopped reading (a plain
-   ``close()`` would wait forever to flush data that client never reads), and ``send`` is the
-   server's own ``send``, so a stream writes its body without passing every batch through each
-   middleware's ``send`` wrapper (those only act on ``http.response.start``, which goes through
-   them as usual; measured: the wrappers cost a fifth of the fan-out's CPU).
+   4xx, never a 5xx (issue 6). It also offers each request's connection to the event stream
+   (:class:`StreamHooks`, implementing :class:`gateway.streams.hooks.ServerStream` and so the hub's
+   :class:`~gateway.hub.DirectWriter`): ``abort`` drops the connection of a stream whose client
+   stopped reading (a plain ``close()`` would wait forever to flush data that client never reads),
+   ``write_now`` lets the hub write a parked stream's batch itself, and ``send`` is the server's own
+   ``send``, so a stream writes its body without passing every batch through each middleware's
+   ``send`` wrapper (those only act on ``http.response.start``, which goes through them as usual;
+   measured: the wrappers cost a fifth of the fan-out's CPU).
 2. **The stream in front of the framework.** ``GET /api/events`` is answered by
-   :class:`~gateway.api.events_fast.EventsFastPath` before FastAPI, so a long-lived stream does not
+   :class:`~gateway.streams.front.FrontRouter` before FastAPI, so a long-lived stream does not
    keep the framework's per-request objects alive (memory, see that module).
 3. **Shutdown that never hangs on streams.** uvicorn waits for open connections *before* it runs
    the lifespan's shutdown, so the lifespan alone cannot end endless streams in time.
@@ -31,19 +33,19 @@ import gc
 import logging
 import socket
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import uvicorn
 from fastapi import FastAPI
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Send
 from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-from gateway.api.events_fast import EventsFastPath
-from gateway.api.sse_response import STREAM_EXTENSION
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from gateway.streams.front import FrontRouter
+from gateway.streams.hooks import STREAM_EXTENSION
 
 logger = logging.getLogger("gateway.server")
 
@@ -61,7 +63,7 @@ class _Refused(Exception):
 
 
 def limited_protocol(max_url: int, max_headers: int) -> type[HttpToolsProtocol]:
-    """uvicorn's httptools protocol with URL/header limits and the ``pigw.abort`` extension."""
+    """uvicorn's httptools protocol with URL/header limits and the stream hooks."""
 
     class LimitedHttpToolsProtocol(HttpToolsProtocol):
         # All of pigw's per-connection state sits in one attribute: uvicorn's protocol already
@@ -89,15 +91,8 @@ def limited_protocol(max_url: int, max_headers: int) -> type[HttpToolsProtocol]:
             cycle = self.cycle
             if cycle is not None and cycle.scope is self.scope:
                 hooks = self._pigw.hooks = StreamHooks(self.transport, self.flow, cycle)
-                self.scope["extensions"] = {
-                    STREAM_EXTENSION: {
-                        "abort": self.transport.abort,
-                        "send": cycle.send,
-                        "can_write": hooks.can_write,
-                        "write_now": hooks.write_now,
-                        "on_lost": hooks.on_lost,
-                    }
-                }
+                # uvicorn types extensions as dicts; ASGI lets a server put any object there.
+                self.scope["extensions"] = {STREAM_EXTENSION: hooks}  # type: ignore[dict-item]
 
         def connection_lost(self, exc: Exception | None) -> None:
             super().connection_lost(exc)
@@ -203,7 +198,8 @@ class LeanFlowControl(FlowControl):
 
 
 class StreamHooks:
-    """What pigw's server offers a response body through the ``pigw.stream`` scope extension.
+    """What pigw's server offers a response body through the scope
+    (:class:`gateway.streams.hooks.ServerStream`).
 
     * ``write_now`` frames a body as one HTTP/1.1 chunk exactly as uvicorn's ``send`` does (the
       event stream is always chunked: it has no length) and writes it as one vectored write, so a
@@ -215,10 +211,11 @@ class StreamHooks:
       is lost already), so a stream learns of a disconnect without a task waiting in
       ``receive()``.
     * ``abort`` drops the connection and its unsent data at once.
+    * ``send`` is the request cycle's own ``send``.
 
-    One small object per request; its bound methods go into the extension."""
+    One small object per request, itself the scope extension."""
 
-    __slots__ = ("_lost", "cycle", "flow", "transport")
+    __slots__ = ("_lost", "cycle", "flow", "send", "transport")
 
     def __init__(
         self, transport: asyncio.Transport, flow: FlowControl, cycle: RequestResponseCycle
@@ -226,7 +223,11 @@ class StreamHooks:
         self.transport = transport
         self.flow = flow
         self.cycle = cycle
+        self.send = cast(Send, cycle.send)  # uvicorn's typed messages are ASGI messages
         self._lost: Callable[[], None] | None = None
+
+    def abort(self) -> None:
+        self.transport.abort()
 
     def can_write(self) -> bool:
         cycle = self.cycle
@@ -252,15 +253,27 @@ class StreamHooks:
             callback()
 
 
+class WebSocketHooks:
+    """What pigw's server offers a WebSocket stream: the hub's :class:`~gateway.hub.Abortable`."""
+
+    __slots__ = ("transport",)
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+
+    def abort(self) -> None:
+        self.transport.abort()
+
+
 class AbortableWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's WebSocket protocol with the ``pigw.stream`` abort hook, so a WebSocket whose
-    client stopped reading is dropped at once instead of lingering until its buffers drain."""
+    """uvicorn's WebSocket protocol with an abort hook in the scope, so a WebSocket whose client
+    stopped reading is dropped at once instead of lingering until its buffers drain."""
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
         scope = getattr(self, "scope", None)
         if scope is not None:
-            scope["extensions"][STREAM_EXTENSION] = {"abort": self.transport.abort}
+            scope["extensions"][STREAM_EXTENSION] = WebSocketHooks(self.transport)
 
 
 class GatewayServer(uvicorn.Server):
@@ -310,5 +323,5 @@ def serve(settings: GatewaySettings) -> None:
     """Run the gateway until SIGINT/SIGTERM."""
     app = create_app(settings)
     tune_gc()
-    front = EventsFastPath(app, settings.cors_origin)
+    front = FrontRouter(app, settings.cors_origin)
     GatewayServer(server_config(front, settings), app).run()

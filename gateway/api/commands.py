@@ -43,7 +43,7 @@ async def command(
     the ack whatever its status (``ok``, ``error``, ``rejected``, ``expired``)."""
     wait = runtime.limiter.allow(principal.key)
     if wait > 0:
-        runtime.refuse("rate_limit")
+        runtime.refusals.count("rate_limit")
         raise HTTPException(
             429, "command rate limit reached", headers={"Retry-After": str(math.ceil(wait))}
         )

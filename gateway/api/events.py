@@ -1,22 +1,25 @@
-"""``GET /api/events``: the live stream as Server-Sent Events (behaviour: ``docs/events.md``)."""
+"""``GET /api/events``: the live stream as Server-Sent Events (behaviour: ``docs/events.md``).
+
+Route only: admission is :mod:`gateway.streams.admission`, the stream :mod:`gateway.streams.sse`.
+Under pigw's server the front router answers this path before FastAPI
+(:mod:`gateway.streams.front`); this route documents it in OpenAPI and serves other servers.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from starlette.requests import HTTPConnection
 
 from gateway.api import schemas
-from gateway.api.deps import RuntimeDep, ViewerDep
-from gateway.api.sse_response import EventStream, SseStream
-from gateway.hub.events import DEVICE_EVENTS
-from gateway.runtime import Runtime
-from pigw.contract import is_valid_id
+from gateway.api.deps import RuntimeDep, get_runtime
+from gateway.hub import Transport
+from gateway.hub.event import DEVICE_EVENTS
+from gateway.streams.admission import MAX_LAST_EVENT_ID, Admission, Refused, admit
+from gateway.streams.sse import EventStream, SseStream
 
 router = APIRouter(tags=["events"])
-
-#: Filters are bounded like everything else: a stream names at most this many devices.
-MAX_DEVICE_FILTERS: Final = 256
 
 DeviceFilter = Annotated[
     list[str] | None,
@@ -31,32 +34,13 @@ TypeFilter = Annotated[
 ]
 
 
-def stream_filters(
-    device: list[str] | None, type_: list[str] | None
-) -> tuple[frozenset[str] | None, frozenset[str] | None]:
-    """Checked filters (422 for an id or event type the contract does not know)."""
-    devices = frozenset(device) if device else None
-    types = frozenset(type_) if type_ else None
-    if devices is not None:
-        if len(devices) > MAX_DEVICE_FILTERS:
-            raise HTTPException(422, f"at most {MAX_DEVICE_FILTERS} device filters")
-        bad = sorted(d for d in devices if not is_valid_id(d))
-        if bad:
-            raise HTTPException(422, f"not a device id: {bad[0]!r}")
-    if types is not None and not types <= DEVICE_EVENTS:
-        raise HTTPException(422, f"unknown event type; use {', '.join(sorted(DEVICE_EVENTS))}")
-    return devices, types
-
-
-def take_slot(runtime: Runtime) -> None:
-    """Count the new stream against ``--max-streams`` (503 beyond, and while shutting down)."""
-    if runtime.hub.closing:
-        raise HTTPException(503, "the gateway is shutting down", headers={"Retry-After": "5"})
-    if not runtime.slots.acquire():
-        runtime.refuse("max_streams")
-        raise HTTPException(
-            503, "too many open streams; try again later", headers={"Retry-After": "10"}
-        )
+def admitted(connection: HTTPConnection) -> Admission:
+    """The stream admission as a dependency. It runs before FastAPI validates the parameters
+    below, so its checks answer first (a missing token is a 401 whatever the filters say)."""
+    try:
+        return admit(connection, get_runtime(connection), Transport.SSE)
+    except Refused as refused:
+        raise HTTPException(refused.status, refused.detail, dict(refused.headers)) from refused
 
 
 @router.get(
@@ -72,33 +56,12 @@ def take_slot(runtime: Runtime) -> None:
 )
 async def events(
     runtime: RuntimeDep,
-    _: ViewerDep,
+    admission: Annotated[Admission, Depends(admitted)],
+    # Declared for OpenAPI; the admission has read and checked them already.
     device: DeviceFilter = None,
     type: TypeFilter = None,
-    last_event_id: Annotated[str | None, Header(max_length=64)] = None,
+    last_event_id: Annotated[str | None, Header(max_length=MAX_LAST_EVENT_ID)] = None,
 ) -> EventStream:
     """``snapshot`` first (or, with a resumable ``Last-Event-ID``, exactly the missed events),
     then every live event: ``reading``, ``status``, ``meta``, ``actuator``, ``ack``, ``broker``."""
-    devices, types = stream_filters(device, type)
-    take_slot(runtime)
-    return EventStream(sse_stream(runtime, devices, types, last_event_id))
-
-
-def sse_stream(
-    runtime: Runtime,
-    devices: frozenset[str] | None,
-    types: frozenset[str] | None,
-    last_event_id: str | None,
-    extra_headers: list[tuple[bytes, bytes]] | None = None,
-) -> SseStream:
-    """The stream of one checked request (the route's and the fast path's)."""
-    return SseStream(
-        runtime.hub,
-        runtime.readiness,
-        runtime.slots,
-        devices=devices,
-        types=types,
-        last_event_id=last_event_id,
-        snapshot_wait=runtime.settings.snapshot_wait,
-        extra_headers=extra_headers,
-    )
+    return EventStream(SseStream.of(runtime, admission))

@@ -16,7 +16,8 @@ from typing import Final
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from gateway.api import schemas
-from gateway.api.deps import SESSION_COOKIE, RuntimeDep, ViewerDep
+from gateway.api.deps import RuntimeDep, ViewerDep
+from gateway.auth import SESSION_COOKIE
 
 router = APIRouter(prefix="/api/session", tags=["session"])
 

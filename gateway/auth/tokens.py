@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Final
 
 
-class Role(StrEnum):
+class TokenRole(StrEnum):
     VIEWER = "viewer"  # read and stream
     OPERATOR = "operator"  # also commands
 
-    def allows(self, needed: Role) -> bool:
-        return self is Role.OPERATOR or needed is Role.VIEWER
+    def allows(self, needed: TokenRole) -> bool:
+        return self is TokenRole.OPERATOR or needed is TokenRole.VIEWER
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,7 @@ class Principal:
     """Who is asking: a token's name and role; ``name`` is ``None`` in open (no tokens) mode."""
 
     name: str | None
-    role: Role
+    role: TokenRole
 
     @property
     def key(self) -> str:
@@ -52,7 +52,7 @@ class TokenFileError(ValueError):
 @dataclass(frozen=True, slots=True)
 class _Entry:
     name: str
-    role: Role
+    role: TokenRole
     digest: bytes
 
 
@@ -72,11 +72,11 @@ def parse_tokens(text: str, source: str = "tokens file") -> list[_Entry]:
         name, role, digest = fields
         if not NAME_PATTERN.match(name):
             raise TokenFileError(f"{source}:{number}: bad name {name!r}")
-        if role not in Role.__members__.values():
+        if role not in TokenRole.__members__.values():
             raise TokenFileError(f"{source}:{number}: role must be viewer or operator")
         if not _HASH_PATTERN.match(digest):
             raise TokenFileError(f"{source}:{number}: not a lower-case sha256 hex digest")
-        entries.append(_Entry(name, Role(role), bytes.fromhex(digest)))
+        entries.append(_Entry(name, TokenRole(role), bytes.fromhex(digest)))
     return entries
 
 
@@ -117,7 +117,7 @@ class TokenStore:
 def create_token(path: Path, name: str, role: str) -> str:
     """Append a new token for ``name`` with ``role`` to ``path`` (created, mode 0600, if needed)
     and return the token; it is shown once and stored only as its hash."""
-    if role not in Role.__members__.values():
+    if role not in TokenRole.__members__.values():
         raise TokenFileError(f"role must be 'viewer' or 'operator', not {role!r}")
     if not NAME_PATTERN.match(name):
         raise TokenFileError(f"name {name!r} must match {NAME_PATTERN.pattern}")

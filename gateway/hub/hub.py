@@ -2,11 +2,11 @@
 
 How one event reaches a thousand browsers (issue 7 is the reason for each step):
 
-1. :meth:`Hub.publish` numbers the event, encodes it once (:class:`~gateway.hub.events.Event`) and
+1. :meth:`Hub.publish` numbers the event, encodes it once (:class:`~gateway.hub.event.Event`) and
    appends it to the ring. If any stream waits, it schedules *one* wake-up with ``call_soon`` —
    a burst of MQTT messages handled in one loop turn becomes one batch.
 2. The wake-up walks the waiting streams. A stream whose server offers a direct write (pigw's
-   server does: ``Subscriber.write_now``) and whose transport takes data now gets its batch
+   server does: a :class:`~gateway.hub.writer.DirectWriter` in ``Subscriber.writer``) and whose transport takes data now gets its batch
    written right there, while its task stays parked: no task switch per stream per batch (issue 7:
    this halved the fan-out's CPU and its p50 at 100 streams, docs/performance.md). Any other
    stream's own future is resolved (one future per waiting stream, so a stream whose task is
@@ -18,8 +18,10 @@ How one event reaches a thousand browsers (issue 7 is the reason for each step):
    nowhere else. If the ring moves past its cursor meanwhile, its next take is ``reset`` + a fresh
    ``snapshot``; if its write stays blocked for ``slow_timeout``, :meth:`Hub.tick` ends the stream.
 
-The hub never touches a socket; its clock is :attr:`Hub.now`, advanced by :meth:`Hub.tick` (the
-gateway's one housekeeping task), which also sends keep-alive pings to quiet SSE streams.
+The hub imports no server and no socket: it writes (step 2) and drops connections
+(:meth:`Hub.kick`) only through the interfaces it owns in :mod:`gateway.hub.writer`, which a
+server may implement. Its clock is :attr:`Hub.now`, advanced by :meth:`Hub.tick` (the gateway's
+one housekeeping task), which also sends keep-alive pings to quiet SSE streams.
 """
 
 from __future__ import annotations
@@ -30,10 +32,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from gateway.hub.events import Event, parse_event_id
+from gateway.hub.encoding import PING, dumps, sse_event, sse_retry, ws_message
+from gateway.hub.event import Event, parse_event_id
 from gateway.hub.ring import Ring
 from gateway.hub.subscriber import Snapshot, Subscriber, Transport
-from gateway.hub.wire import PING, dumps, sse_event, sse_retry, ws_message
 
 #: ``(device filter) -> the JSON of a snapshot's data`` (``{"devices": [...]}``), from the registry.
 SnapshotSource = Callable[[frozenset[str] | None], str]
@@ -261,8 +263,8 @@ class Hub:
         if sub.kicked:
             return
         sub.kicked = True
-        if sub.abort is not None:
-            sub.abort()
+        if sub.connection is not None:
+            sub.connection.abort()
         elif sub.task is not None:
             sub.task.cancel()
 
@@ -293,15 +295,15 @@ class Hub:
             waiter = sub.waiter
             if waiter is None or waiter.done():
                 continue
-            can_write = sub.can_write
-            if can_write is not None and sub.closed is None and can_write():
+            writer = sub.writer
+            if writer is not None and sub.closed is None and writer.can_write():
                 # The direct path: the stream's task stays parked in wait() (so no write of its
                 # own is in progress) and the batch goes to the socket from here, without a task
                 # switch per stream. Anything else (a blocked transport, an ending stream) wakes
                 # the task, which writes with the server's flow control.
                 chunk = self.take_sse(sub)
                 if chunk:
-                    sub.write_now(chunk)  # type: ignore[misc]
+                    writer.write_now(chunk)
                     sub.last_write = now
                 parked.add(sub)
                 continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from gateway.hub.events import Event
+from gateway.hub.event import Event
 
 #: What a dropped event's slot holds until the dead prefix is cut off (never read: every read
 #: starts at ``_start``).

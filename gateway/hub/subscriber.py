@@ -7,11 +7,11 @@ cursor to the head. A stream that stops reading keeps an old cursor and costs no
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from enum import StrEnum
 
-from gateway.hub.events import DEVICE_EVENTS, Event
-from gateway.hub.wire import sse_event, ws_message
+from gateway.hub.encoding import sse_event, ws_message
+from gateway.hub.event import DEVICE_EVENTS, Event
+from gateway.hub.writer import Abortable, DirectWriter
 
 
 class Transport(StrEnum):
@@ -47,9 +47,8 @@ class Subscriber:
     filter, and what the hub needs to wake it, ping it and close it."""
 
     __slots__ = (
-        "abort",
-        "can_write",
         "closed",
+        "connection",
         "cursor",
         "devices",
         "filter_key",
@@ -64,7 +63,7 @@ class Subscriber:
         "transport",
         "types",
         "waiter",
-        "write_now",
+        "writer",
     )
 
     def __init__(
@@ -94,13 +93,11 @@ class Subscriber:
         #: Set when the hub cancelled the stream's task to end a blocked write.
         self.kicked = False
         self.task: asyncio.Task[object] | None = None
-        #: Drops the stream's connection at once (the server's hook), if the server offers one.
-        self.abort: Callable[[], None] | None = None
-        #: The server's direct write (``write_now``) and whether it may be used now
-        #: (``can_write``: connected, not above the transport's high-water mark), if offered: the
-        #: hub then writes a parked stream's batch itself instead of waking its task.
-        self.can_write: Callable[[], bool] | None = None
-        self.write_now: Callable[[bytes], None] | None = None
+        #: The stream's connection, if the server lets the hub drop it (:meth:`Hub.kick`).
+        self.connection: Abortable | None = None
+        #: The server's direct write, if offered (SSE under pigw's server): the hub then writes a
+        #: parked stream's batch itself instead of waking its task.
+        self.writer: DirectWriter | None = None
 
     def matches(self, event: Event) -> bool:
         """Does the filter let ``event`` through? Filters apply to device events only (CONTRACT.md):

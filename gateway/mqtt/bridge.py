@@ -36,8 +36,7 @@ import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from gateway.commands import BrokerUnavailable
-from gateway.readiness import Readiness
+from gateway.readiness import BrokerReadiness
 from gateway.settings import GatewaySettings
 from pigw.contract import ONLINE, Topics, encode_availability
 
@@ -47,6 +46,11 @@ logger = logging.getLogger("gateway.mqtt")
 MessageSink = Callable[[str, bytes, bool], None]
 #: Called with True after every (re)connect and False after every loss.
 ConnectionSink = Callable[[bool], None]
+
+
+class BrokerUnavailable(Exception):
+    """The gateway is not connected to the broker right now (:meth:`Bridge.publish`)."""
+
 
 MIN_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
@@ -133,7 +137,7 @@ class Bridge:
         self,
         settings: GatewaySettings,
         topics: Topics,
-        readiness: Readiness,
+        readiness: BrokerReadiness,
         on_message: MessageSink,
         on_connection: ConnectionSink,
     ) -> None:

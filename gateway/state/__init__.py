@@ -6,7 +6,7 @@ the per-device seq tracking that drops duplicates and plans replay requests for 
 """
 
 from gateway.state.gaps import GapTracker, Seen
-from gateway.state.history import History
+from gateway.state.history import ReadingHistory
 from gateway.state.registry import DeviceState, PointState, Registry
 
-__all__ = ["DeviceState", "GapTracker", "History", "PointState", "Registry", "Seen"]
+__all__ = ["DeviceState", "GapTracker", "PointState", "ReadingHistory", "Registry", "Seen"]

@@ -14,7 +14,7 @@ class Reading(NamedTuple):
     value: Value
 
 
-class History:
+class ReadingHistory:
     """At most ``limit`` readings in ``seq`` order. Live readings append (the common case, O(1));
     a replayed one is inserted where its ``seq`` belongs; a ``seq`` already held is ignored."""
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from gateway.hub.wire import dumps
-from gateway.state.history import History, Reading
+from gateway.hub.encoding import dumps
+from gateway.state.history import Reading, ReadingHistory
 from pigw.contract import ContractError, DeviceMeta, StateMessage, Value, format_ts
 
 #: A point is stale after this many declared periods without a reading (issue 4).
@@ -22,7 +22,7 @@ STALE_PERIODS: Final = 2.5
 MAX_DEVICES: Final = 10_000
 MAX_POINTS: Final = 1024
 
-Role = Literal["sensor", "actuator"]
+PointRole = Literal["sensor", "actuator"]
 
 
 class PointState:
@@ -51,9 +51,9 @@ class DeviceState:
         self.online = False
         self.last_seen: float | None = None
         self.points: dict[str, PointState] = {}
-        self.histories: dict[str, History] = {}
+        self.histories: dict[str, ReadingHistory] = {}
 
-    def role(self, point: str) -> Role:
+    def role(self, point: str) -> PointRole:
         """``actuator`` if the meta declares ``point`` an actuator, else ``sensor``."""
         if self.meta is not None and point in self.meta.actuators:
             return "actuator"
@@ -121,7 +121,7 @@ class Registry:
         now: float,
         *,
         live: bool,
-        role: Role | None = None,
+        role: PointRole | None = None,
     ) -> bool:
         """Record a state message; True when it became the point's current value (its seq is
         newer than the one held). Sensor readings also go into the point's history."""
@@ -134,7 +134,7 @@ class Registry:
         if (role or state.role(point)) == "sensor":
             history = state.histories.get(point)
             if history is None:
-                history = state.histories[point] = History(self.history_size)
+                history = state.histories[point] = ReadingHistory(self.history_size)
             history.add(message.seq, message.ts, message.value)
         if current.seq is not None and message.seq <= current.seq:
             return False
@@ -155,7 +155,7 @@ class Registry:
             for current in state.points.values():
                 current.seq = None
 
-    def history(self, device: str, sensor: str) -> History | None:
+    def history(self, device: str, sensor: str) -> ReadingHistory | None:
         state = self.devices.get(device)
         return None if state is None else state.histories.get(sensor)
 
@@ -222,4 +222,4 @@ def _ts_seconds(ts: str, default: float) -> float:
         return default
 
 
-__all__ = ["DeviceState", "PointState", "Reading", "Registry", "Role"]
+__all__ = ["DeviceState", "PointRole", "PointState", "Reading", "Registry"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.auth import RateLimiter, Role, TokenFileError, TokenStore, create_token
+from gateway.auth import RateLimiter, TokenFileError, TokenRole, TokenStore, create_token
 from gateway.auth.tokens import parse_tokens
 from tests.support.processes import venv_command
 
@@ -24,9 +24,9 @@ def test_created_tokens_are_stored_hashed_and_found_with_their_role(tmp_path: Pa
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     store = TokenStore(path)
     found = store.lookup(viewer)
-    assert found is not None and (found.name, found.role) == ("dash", Role.VIEWER)
+    assert found is not None and (found.name, found.role) == ("dash", TokenRole.VIEWER)
     found = store.lookup(operator)
-    assert found is not None and found.role is Role.OPERATOR
+    assert found is not None and found.role is TokenRole.OPERATOR
     assert store.lookup("pigw_wrong") is None
     assert store.lookup("") is None
 

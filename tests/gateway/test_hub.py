@@ -8,7 +8,7 @@ import json
 import pytest
 
 from gateway.hub import Hub, Resume, Transport
-from gateway.hub.events import parse_event_id
+from gateway.hub.event import parse_event_id
 
 
 def snapshot_source(devices: frozenset[str] | None) -> str:
@@ -164,11 +164,38 @@ def test_quiet_sse_streams_get_a_ping_from_the_tick_busy_ones_do_not() -> None:
     assert hub.take_sse(quiet) == b""
 
 
+class _Connection:
+    """A server's abort hook (:class:`gateway.hub.Abortable`) that records its calls."""
+
+    def __init__(self, aborted: list[bool]) -> None:
+        self.aborted = aborted
+
+    def abort(self) -> None:
+        self.aborted.append(True)
+
+
+class _Writer:
+    """A server's direct write (:class:`gateway.hub.DirectWriter`) into a list."""
+
+    def __init__(self, written: list[bytes], *, writable: bool) -> None:
+        self.written = written
+        self.writable = writable
+
+    def abort(self) -> None:
+        raise AssertionError("not aborted in these tests")
+
+    def can_write(self) -> bool:
+        return self.writable
+
+    def write_now(self, body: bytes) -> None:
+        self.written.append(body)
+
+
 def test_a_write_blocked_past_the_timeout_is_aborted_once_and_counted() -> None:
     hub = make_hub(slow_timeout=30)
     sub, _ = hub.subscribe(Transport.SSE)
     aborted: list[bool] = []
-    sub.abort = lambda: aborted.append(True)
+    sub.connection = _Connection(aborted)
     sub.sending_since = 100.0
     hub.tick(120.0)
     assert not aborted
@@ -183,7 +210,7 @@ def test_close_all_ends_streams_and_refuses_new_ones() -> None:
     idle, _ = hub.subscribe(Transport.SSE)
     blocked, _ = hub.subscribe(Transport.SSE)
     aborted: list[bool] = []
-    blocked.abort = lambda: aborted.append(True)
+    blocked.connection = _Connection(aborted)
     blocked.sending_since = 0.0
     hub.close_all()
     assert hub.closing
@@ -261,11 +288,8 @@ async def test_a_parked_stream_with_a_direct_write_gets_its_batch_without_waking
     hub = make_hub()
     direct, fallback = hub.subscribe(Transport.SSE)[0], hub.subscribe(Transport.SSE)[0]
     written: list[bytes] = []
-    writable = {"direct": True}
-    direct.can_write = lambda: writable["direct"]
-    direct.write_now = written.append
-    fallback.can_write = lambda: False  # above the high-water mark: its task must write
-    fallback.write_now = written.append
+    direct.writer = direct_writer = _Writer(written, writable=True)
+    fallback.writer = _Writer(written, writable=False)  # above the high-water mark: its task writes
     for sub in (direct, fallback):
         hub.take_sse(sub)
     waits = {sub: asyncio.create_task(hub.wait(sub)) for sub in (direct, fallback)}
@@ -276,7 +300,7 @@ async def test_a_parked_stream_with_a_direct_write_gets_its_batch_without_waking
     assert [e["id"] for e in sse_events(b"".join(written))] == ["e1-1", "e1-2"]
     assert not waits[direct].done() and direct.cursor == 3  # still parked, nothing pending
     assert len(sse_events(hub.take_sse(fallback))) == 2 and written == written[:1]
-    writable["direct"] = False  # e.g. the client went away: the task is woken to end it
+    direct_writer.writable = False  # e.g. the client went away: the task is woken to end it
     reading(hub, value=3.0)
     await asyncio.wait_for(waits[direct], 5)
     assert [e["id"] for e in sse_events(hub.take_sse(direct))] == ["e1-3"]

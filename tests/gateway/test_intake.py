@@ -37,7 +37,7 @@ def intake(clock: Clock) -> Intake:
     registry = Registry(history_size=5)
     hub = Hub(epoch="e", snapshot_source=lambda d: registry.snapshot_json(clock(), d))
 
-    async def publish(topic: str, payload: bytes) -> None:
+    async def publish(topic: str, payload: bytes) -> bool:
         raise AssertionError("no publishing in these tests")
 
     return Intake(

@@ -212,7 +212,7 @@ async def test_commands_are_rate_limited_per_token(app_factory, tokens: Tokens) 
     assert codes == [503, 503, 429]
     limited = await client.post(COMMAND, json={"value": "ON"}, headers=bearer(tokens.operator))
     assert int(limited.headers["retry-after"]) >= 1
-    assert runtime.refusals["rate_limit"] == 2
+    assert runtime.refusals.counts["rate_limit"] == 2
 
 
 async def test_cors_is_closed_by_default(app_factory) -> None:  # type: ignore[no-untyped-def]
@@ -248,7 +248,7 @@ async def test_oversized_requests_get_4xx(app_factory) -> None:  # type: ignore[
     assert streamed.status_code == 413
     assert (await client.get("/api/devices?x=" + "a" * 9000)).status_code == 414
     assert (await client.get("/api/devices", headers={"x-big": "b" * 40_000})).status_code == 431
-    assert runtime.refusals == {"body": 2, "url": 1, "headers": 1}
+    assert runtime.refusals.counts == {"body": 2, "url": 1, "headers": 1}
 
 
 @pytest.mark.parametrize(

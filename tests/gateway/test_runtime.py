@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.hub.events import parse_event_id
+from gateway.hub.event import parse_event_id
 from gateway.runtime import new_epoch
 
 

@@ -27,7 +27,7 @@ def fed_hub(*transports: Transport) -> tuple[Hub, list[Subscriber]]:
     registry = Registry()
     hub = Hub(epoch="e", snapshot_source=lambda d: registry.snapshot_json(0.0, d), max_events=64)
 
-    async def publish(topic: str, payload: bytes) -> None:
+    async def publish(topic: str, payload: bytes) -> bool:
         raise AssertionError
 
     intake = Intake(

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 CLIENTS = 1000
 WARM_UP = 5.0
 #: RSS may end this far above the warmed-up baseline (allocator slack, not a leak: before the
-#: fix in gateway/api/events_fast.py it grew by ~40 MB per 10 s of churn).
+#: fix in gateway/streams/front.py it grew by ~40 MB per 10 s of churn).
 RSS_BOUND_MIB = 8
 DEVICE = "churn-pi"
 

@@ -1,42 +1,33 @@
-"""The SSE response: a small ASGI callable that writes the hub's batches to one client.
+"""The SSE stream: a small ASGI callable that writes the hub's batches to one client.
 
 Why not FastAPI's ``EventSourceResponse`` or sse-starlette: both pull one event at a time from a
 per-client generator (a queue per client) and write each event separately; the hub needs one write
 of a shared, pre-encoded batch per wake-up. ``make bench`` measures the difference (see
 ``docs/performance.md``).
 
-Tasks: under pigw's server, one per stream (the request's own): the hub writes batches to a parked
-stream directly through the server's ``write_now`` hook, the task runs the pump only for what that
-path leaves to it, and the server reports a lost connection through ``on_lost``. Under another
-server, two: the request's task pumps and a small task waits for ``http.disconnect``. Nothing else:
-pings and the slow-client sweep come from the hub's single tick.
-
-How a stream ends:
-* the client goes away -> ``on_lost`` (or the listener) closes the subscriber -> the pump ends
-  the response;
-* shutdown -> :meth:`Hub.close_all` closes every subscriber -> same;
-* the client stopped reading and the write stays blocked for ``--slow-stream-timeout`` -> the hub
-  kicks the stream: with pigw's server the connection is aborted (``pigw.stream`` in the scope, see
-  :mod:`gateway.server`), which releases the blocked write at once; under another server the task is
-  cancelled out of its write instead.
-
-With pigw's server the body is written with the server's own ``send`` from that extension (the
-response start still passes every middleware).
+Tasks, how a stream ends, and the writer protocol: ``docs/streams.md``. In short: under pigw's
+server one task per stream (the request's own) — the hub writes batches to a parked stream
+directly (:class:`~gateway.hub.DirectWriter`), the task runs the pump only for what that path
+leaves to it, and the server reports a lost connection through
+:meth:`~gateway.streams.hooks.ServerStream.on_lost`. Under another server two: the request's task
+pumps and a small task waits for ``http.disconnect``. Pings and the slow-client sweep come from the
+hub's single tick.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from typing import Final
 
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from gateway.hub import Hub, Subscriber, Transport
-from gateway.readiness import Readiness
-from gateway.runtime import StreamSlots
+from gateway.readiness import BrokerReadiness
+from gateway.runtime import Runtime
+from gateway.streams.admission import Admission
+from gateway.streams.hooks import server_stream
 
 HEADERS: Final = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -44,36 +35,21 @@ HEADERS: Final = [
     (b"x-accel-buffering", b"no"),  # nginx: do not buffer the stream
 ]
 
-#: The ASGI scope extension pigw's server adds (:mod:`gateway.server`): ``abort()`` drops the
-#: connection and its unsent data at once; ``send`` is the server's own ``send`` for body messages.
-STREAM_EXTENSION: Final = "pigw.stream"
-
 
 class SseStream:
-    """One ``GET /api/events`` stream: what :class:`EventStream` runs, and what pigw's server runs
-    directly in front of FastAPI (:mod:`gateway.api.events_fast`). A slotted object rather than a
-    starlette ``Response``, whose attributes and unused headers would live as long as the stream."""
+    """One admitted ``GET /api/events`` stream: what :class:`EventStream` runs, and what pigw's
+    front router (:mod:`gateway.streams.front`) runs directly in front of FastAPI. A slotted
+    object rather than a starlette ``Response``, whose attributes and unused headers would live as
+    long as the stream."""
 
-    __slots__ = (
-        "devices",
-        "hub",
-        "last_event_id",
-        "readiness",
-        "slots",
-        "snapshot_wait",
-        "start_headers",
-        "types",
-    )
+    __slots__ = ("admission", "hub", "readiness", "snapshot_wait", "start_headers")
 
     def __init__(
         self,
         hub: Hub,
-        readiness: Readiness,
-        slots: StreamSlots,
+        readiness: BrokerReadiness,
+        admission: Admission,
         *,
-        devices: frozenset[str] | None,
-        types: frozenset[str] | None,
-        last_event_id: str | None,
         snapshot_wait: float,
         extra_headers: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
@@ -81,46 +57,55 @@ class SseStream:
         self.start_headers = HEADERS + (extra_headers or [])
         self.hub = hub
         self.readiness = readiness
-        self.slots = slots
-        self.devices = devices
-        self.types = types
-        self.last_event_id = last_event_id
+        self.admission = admission
         self.snapshot_wait = snapshot_wait
+
+    @classmethod
+    def of(
+        cls,
+        runtime: Runtime,
+        admission: Admission,
+        extra_headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> SseStream:
+        return cls(
+            runtime.hub,
+            runtime.readiness,
+            admission,
+            snapshot_wait=runtime.settings.snapshot_wait,
+            extra_headers=extra_headers,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         hub = self.hub
+        admission = self.admission
         try:
             await send(
                 {"type": "http.response.start", "status": 200, "headers": self.start_headers}
             )
-            if not hub.can_resume(self.last_event_id):
+            if not hub.can_resume(admission.last_event_id):
                 # The first snapshot is never emptier than the broker's retained state (bounded).
                 await self.readiness.wait_loaded(self.snapshot_wait)
-            sub, _ = hub.subscribe(Transport.SSE, self.devices, self.types, self.last_event_id)
+            sub, _ = hub.subscribe(
+                Transport.SSE, admission.devices, admission.types, admission.last_event_id
+            )
             try:
-                extension = (scope.get("extensions") or {}).get(STREAM_EXTENSION)
-                on_lost: Callable[[Callable[[], None]], None] | None = (
-                    extension.get("on_lost") if extension else None
-                )
-                if extension and on_lost is not None:
+                server = server_stream(scope)
+                if server is not None:
                     # One task per stream, the request's own (inline here: every frame on a
                     # stream's stack lives as long as the stream). The hub writes batches to a
-                    # parked stream itself (``write_now``), so this task runs only for what the
-                    # direct path leaves to it (the first batch, pings, a transport above its
-                    # high-water mark, the end); the server tells of a lost connection through
-                    # ``on_lost``, so no second task waits in ``receive()``. Measured at 1,000
-                    # streams: ~2 KB less per stream than a pump task plus a listener.
-                    sub.abort = extension["abort"]
-                    sub.can_write = extension.get("can_write")
-                    sub.write_now = extension.get("write_now")
-                    on_lost(lambda: hub.close(sub, "disconnect"))
-                    await self._pump(sub, extension["send"])
+                    # parked stream itself, so this task runs only for what the direct path
+                    # leaves to it (the first batch, pings, a transport above its high-water
+                    # mark, the end); the server tells of a lost connection through ``on_lost``,
+                    # so no second task waits in ``receive()``.
+                    sub.connection = sub.writer = server
+                    server.on_lost(lambda: hub.close(sub, "disconnect"))
+                    await self._pump(sub, server.send)
                 else:
                     await self._run_portable(sub, receive, send)
             finally:
                 hub.unsubscribe(sub)
         finally:
-            self.slots.release()
+            admission.release()
 
     async def _run_portable(self, sub: Subscriber, receive: Receive, send: Send) -> None:
         sub.task = asyncio.current_task()
@@ -147,7 +132,7 @@ class SseStream:
                     if not sub.kicked:
                         raise
                     # Cancelled out of a blocked write by the hub (a server without the abort
-                    # extension): end here; the server closes the connection.
+                    # hook): end here; the server closes the connection.
                     task = asyncio.current_task()
                     if task is not None:
                         task.uncancel()

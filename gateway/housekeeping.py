@@ -1,0 +1,70 @@
+"""The gateway's one periodic task: every :data:`TICK` seconds advance the hub's clock (pings, the
+slow-stream sweep), the readiness marker's deadline, send due replay requests, re-read a changed
+tokens file. Started and cancelled by the lifespan (:func:`gateway.runtime.running`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from gateway.auth import TokenFileError, TokenStore
+from gateway.hub import Hub
+from gateway.mqtt.bridge import Bridge, BrokerUnavailable
+from gateway.readiness import BrokerReadiness
+from gateway.state import GapTracker
+from pigw.contract import ReplayRequest, Topics, encode_model
+
+logger = logging.getLogger("gateway")
+
+TICK = 0.5
+
+
+class Housekeeping:
+    """The tick, and the count of replay requests it sent (metric ``replay_requests``)."""
+
+    def __init__(
+        self,
+        *,
+        hub: Hub,
+        readiness: BrokerReadiness,
+        gaps: GapTracker,
+        bridge: Bridge,
+        topics: Topics,
+        tokens: TokenStore | None,
+    ) -> None:
+        self.hub = hub
+        self.readiness = readiness
+        self.gaps = gaps
+        self.bridge = bridge
+        self.topics = topics
+        self.tokens = tokens
+        self.replays_sent = 0
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(TICK)  # poll: the one periodic tick of the gateway
+            now = time.monotonic()
+            self.hub.tick(now)
+            self.readiness.tick(now)
+            # Plan replays only while connected: a request that cannot be sent must not use up
+            # one of the gap's attempts (after a reconnect every open gap is re-armed anyway).
+            if self.bridge.connected:
+                for device, low, high in self.gaps.due(now):
+                    await self._request_replay(device, low, high)
+            if self.tokens is not None:
+                try:
+                    if self.tokens.reload():
+                        logger.info("tokens file re-read", extra={"tokens": len(self.tokens)})
+                except (OSError, TokenFileError) as exc:
+                    logger.warning("tokens file not re-read, keeping the old tokens: %s", exc)
+
+    async def _request_replay(self, device: str, low: int, high: int) -> None:
+        payload = encode_model(ReplayRequest(from_seq=low, to_seq=high))
+        try:
+            async with asyncio.timeout(5):
+                await self.bridge.publish(self.topics.replay(device), payload)
+        except (BrokerUnavailable, TimeoutError):
+            return
+        self.replays_sent += 1
+        logger.info("asked for a replay", extra={"device": device, "from_seq": low, "to_seq": high})
