@@ -134,7 +134,13 @@ class Agent:
             sensors=list(self.config.sensors),
         )
         self.sensing = sensing = Sensing(self.config, board, publisher, loop)
-        self.actuation = actuation = Actuation(self.config, board, publisher)
+        self.actuation = actuation = Actuation(
+            self.config,
+            board,
+            publisher,
+            clock=loop.time,
+            command_max_age=self.settings.command_max_age,
+        )
         subscriptions = [
             self.topics.command_filter(self.device_id),
             self.topics.replay(self.device_id),
@@ -147,10 +153,11 @@ class Agent:
             status_topic=self.topics.status(self.device_id),
             subscriptions=subscriptions,
             handlers=LinkHandlers(
-                connected=publisher.on_connected,
-                disconnected=publisher.on_disconnected,
+                connected=self._connected,
+                disconnected=self._disconnected,
                 message=self._dispatch,
                 published=publisher.on_published,
+                subscribed=actuation.session.subscribed,
             ),
             loop=loop,
         )
@@ -239,6 +246,14 @@ class Agent:
         while True:
             await asyncio.sleep(STATS_INTERVAL)
             log.info("stats", extra=self.publisher.describe())
+
+    def _connected(self) -> None:
+        self.actuation.session.connected(self.link.session_present)
+        self.publisher.on_connected()
+
+    def _disconnected(self) -> None:
+        self.actuation.session.disconnected(asyncio.get_running_loop().time())
+        self.publisher.on_disconnected()
 
     def _dispatch(self, message: Incoming) -> None:
         if message.topic == self.topics.ha_status():

@@ -220,6 +220,9 @@ class ActuatorConfig(_Strict):
     safe_state: bool | Annotated[float, Field(ge=0, le=1)] = False
     #: PWM frequency in Hz (pwm_led only)
     frequency: Annotated[int, Field(ge=1, le=10_000)] = 100
+    #: seconds a command must wait after the last change before it may change the output again
+    #: (relays wear out); a command sooner is acked ``rejected``. Unset: no limit.
+    min_interval: Annotated[float, Field(gt=0, le=86_400, allow_inf_nan=False)] | None = None
 
     _pin = field_validator("pin")(_check_pin)
 
