@@ -72,7 +72,7 @@ def build_meta(board: BoardConfig, device_id: str, boot: str) -> DeviceMeta:
     }
     return DeviceMeta(
         id=device_id,
-        name=board.device.name or device_id,
+        name=board.device.display_name(device_id),
         model=board.device.model,
         sw=software_version(),
         boot=boot,

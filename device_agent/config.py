@@ -241,8 +241,16 @@ class ActuatorConfig(_Strict):
 
 class DeviceSection(_Strict):
     id: str | None = None
+    #: the title dashboards and Home Assistant show; ``{id}`` in it becomes the device id, so one
+    #: file serves a fleet started with ``--device-id`` (issue 15: forty "Simulated Pi"s)
     name: Text | None = None
     model: Text = "Raspberry Pi"
+
+    def display_name(self, device_id: str) -> str:
+        """The device's title: ``name`` with ``{id}`` replaced, or the device id without one."""
+        if self.name is None:
+            return device_id
+        return self.name.replace("{id}", device_id)
 
 
 class OutboxSection(_Strict):

@@ -92,7 +92,7 @@ def discovery_payload(
     return {
         "device": {
             "identifiers": [f"pigw_{device_id}"],
-            "name": board.device.name or device_id,
+            "name": board.device.display_name(device_id),
             "model": board.device.model,
             "manufacturer": "pigw",
             "sw_version": sw_version,
