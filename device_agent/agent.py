@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pigw
 from device_agent.actuation import Actuation
-from device_agent.config import BoardConfig, DigitalSensor
+from device_agent.config import BoardConfig
 from device_agent.discovery import discovery_payload
 from device_agent.hardware.board import Board, build_board
+from device_agent.kinds import SampledSensor
 from device_agent.mqtt import Incoming, LinkHandlers, MqttLink
 from device_agent.outbox import Outbox
 from device_agent.publisher import Publisher, json_bytes
@@ -49,21 +50,15 @@ def software_version() -> str:
 def build_meta(board: BoardConfig, device_id: str, boot: str) -> DeviceMeta:
     sensors: dict[str, SensorMeta] = {}
     for sid, s in board.sensors.items():
-        pin: int | str | None = None
-        interval = deadband = None
-        if isinstance(s, DigitalSensor):
-            pin = s.pin
-        else:
-            interval, deadband = s.interval, s.deadband
-            pin = _pin_of(s)
+        sampled = s if isinstance(s, SampledSensor) else None
         sensors[sid] = SensorMeta(
             kind=SensorKind(s.kind),
             unit=s.unit,
             device_class=s.device_class,
-            interval=interval,
+            interval=sampled.interval if sampled else None,
             heartbeat=s.heartbeat,
-            deadband=deadband,
-            pin=pin,
+            deadband=sampled.deadband if sampled else None,
+            pin=s.pin_label(),
             name=s.name,
         )
     actuators = {
@@ -79,19 +74,6 @@ def build_meta(board: BoardConfig, device_id: str, boot: str) -> DeviceMeta:
         sensors=sensors,
         actuators=actuators,
     )
-
-
-def _pin_of(sensor: object) -> int | str | None:
-    echo, trigger = getattr(sensor, "echo", None), getattr(sensor, "trigger", None)
-    if echo is not None:
-        return f"echo {echo} trigger {trigger}"
-    pin = getattr(sensor, "pin", None)
-    if pin is not None:
-        return pin  # type: ignore[no-any-return]
-    channel = getattr(sensor, "channel", None)
-    if channel is not None:
-        return f"spi{sensor.spi_port}.{sensor.spi_device} ch{channel}"  # type: ignore[attr-defined]
-    return None
 
 
 class Agent:
@@ -172,6 +154,8 @@ class Agent:
             ", simulated" if self.settings.simulate else "",
         )
         actuation.publish_all()
+        if board.simulator is not None:
+            board.simulator.tick(0.0)  # the simulated world exists before the first read
         sensing.start()
         tasks = [
             loop.create_task(link.run(), name="mqtt"),
@@ -179,6 +163,8 @@ class Agent:
             loop.create_task(publisher.serve_replays(), name="replays"),
             loop.create_task(self._stats_loop(), name="stats"),
         ]
+        if board.simulator is not None:
+            tasks.append(loop.create_task(board.simulator.run(), name="simulator"))
         try:
             failed = await self._run_until_stopped(tasks)
         finally:
