@@ -47,7 +47,7 @@ class Actuation:
     def publish_all(self) -> None:
         """The current state of every output as a new state message (at start-up)."""
         for actuator_id, output in self.board.outputs.items():
-            self.publisher.state(actuator_id, False, output.value, None)
+            self.publisher.state(actuator_id, output.value, is_sensor=False)
 
     def make_safe(self) -> None:
         """Every output to its safe state; the changed ones publish their new state."""
@@ -55,7 +55,7 @@ class Actuation:
             before = output.value
             after = output.make_safe()
             if after != before:
-                self.publisher.state(actuator_id, False, after, None)
+                self.publisher.state(actuator_id, after, is_sensor=False)
 
     def command(self, actuator_id: str, message: Incoming) -> None:
         actuator = self.config.actuators.get(actuator_id)
@@ -102,7 +102,7 @@ class Actuation:
         if value != before:
             self._changed_at[actuator_id] = self.clock()
         self._ack(actuator_id, message, make_ack(decision.cid, AckStatus.OK, value, None))
-        self.publisher.state(actuator_id, False, value, None)
+        self.publisher.state(actuator_id, value, is_sensor=False)
 
     def _publish_if_changed(self, actuator_id: str, before: bool | float) -> None:
         """After a failed apply, the output may have moved part of the way: publish what it has."""
@@ -112,7 +112,7 @@ class Actuation:
             log.exception("cannot read the output back", extra={"actuator": actuator_id})
             return
         if after != before:
-            self.publisher.state(actuator_id, False, after, None)
+            self.publisher.state(actuator_id, after, is_sensor=False)
 
     def _decide(
         self, actuator_id: str, kind: ActuatorKind, message: Incoming, current: bool | float

@@ -78,7 +78,7 @@ class Sensing:
         debouncer = self.debouncers[sensor_id]
         decision = debouncer.edge(level, self.loop.time())
         if decision.publish:
-            self.publisher.state(sensor_id, True, level, None)
+            self.publisher.state(sensor_id, level, is_sensor=True)
         if decision.recheck_at is not None:
             self.loop.call_at(decision.recheck_at, self._settle, sensor_id)
 
@@ -87,7 +87,7 @@ class Sensing:
             return
         debouncer = self.debouncers[sensor_id]
         if debouncer.settle(self.loop.time()) and debouncer.last_level is not None:
-            self.publisher.state(sensor_id, True, debouncer.last_level, None)
+            self.publisher.state(sensor_id, debouncer.last_level, is_sensor=True)
 
     async def _heartbeats(self) -> None:
         while True:
@@ -95,7 +95,7 @@ class Sensing:
             now = self.loop.time()
             for sensor_id, debouncer in self.debouncers.items():
                 if debouncer.heartbeat_due(now) and debouncer.last_level is not None:
-                    self.publisher.state(sensor_id, True, debouncer.last_level, None)
+                    self.publisher.state(sensor_id, debouncer.last_level, is_sensor=True)
 
     # --- sampled ----------------------------------------------------------------------------
     async def _sample(self, sensor_id: str) -> None:
@@ -122,7 +122,7 @@ class Sensing:
                 change = availability.success()
                 value = round(raw * sensor.scale + sensor.offset, sensor.decimals)
                 if policy.should_publish(value, self.loop.time()):
-                    self.publisher.state(sensor_id, True, value, sensor.unit)
+                    self.publisher.state(sensor_id, value, sensor.unit, is_sensor=True)
             if change is not None:
                 log.warning("sensor %s is now %s", sensor_id, "online" if change else "offline")
                 self.publisher.set_availability(sensor_id, change)
