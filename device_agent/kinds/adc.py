@@ -86,7 +86,7 @@ KINDS: list[SensorKind[Any]] = [
         "adc",
         AdcSensor,
         open_input,
-        simulate,
-        Simulation(signal="sine", period=60.0, low=0.5, high=2.8),
+        simulate=simulate,
+        default_simulation=Simulation(signal="sine", period=60.0, low=0.5, high=2.8),
     )
 ]

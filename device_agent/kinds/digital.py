@@ -43,14 +43,14 @@ KINDS: list[SensorKind[Any]] = [
         "digital",
         DigitalSensor,
         open_input,
-        simulate,
-        Simulation(signal="square", period=20.0),
+        simulate=simulate,
+        default_simulation=Simulation(signal="square", period=20.0),
     ),
     SensorKind(
         "motion",
         DigitalSensor,
         open_input,
-        simulate,
-        Simulation(signal="pulse", period=15.0, duty=0.2),
+        simulate=simulate,
+        default_simulation=Simulation(signal="pulse", period=15.0, duty=0.2),
     ),
 ]

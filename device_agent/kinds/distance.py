@@ -63,7 +63,7 @@ KINDS: list[SensorKind[Any]] = [
         "distance",
         DistanceSensor,
         open_input,
-        simulate,
-        Simulation(signal="sine", period=40.0, low=0.3, high=1.5),
+        simulate=simulate,
+        default_simulation=Simulation(signal="sine", period=40.0, low=0.3, high=1.5),
     )
 ]

@@ -52,4 +52,4 @@ def simulate(config: Ds18b20Sensor, simulator: Simulator, _id: str, _spec: Simul
 
 
 #: Simulated only with a ``simulate`` table: without one, the sensor reads the real sysfs folder.
-KINDS: list[SensorKind[Any]] = [SensorKind("ds18b20", Ds18b20Sensor, open_input, simulate)]
+KINDS: list[SensorKind[Any]] = [SensorKind("ds18b20", Ds18b20Sensor, open_input, simulate=simulate)]

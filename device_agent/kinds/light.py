@@ -62,7 +62,7 @@ KINDS: list[SensorKind[Any]] = [
         "light",
         LightSensor,
         open_input,
-        simulate,
-        Simulation(signal="sine", period=120.0, low=0.1, high=0.9),
+        simulate=simulate,
+        default_simulation=Simulation(signal="sine", period=120.0, low=0.1, high=0.9),
     )
 ]

@@ -41,8 +41,7 @@ class DiskUsageSensor(SampledSensor):
 
 
 def open_cpu_temperature(_config: CpuTemperatureSensor, wiring: Wiring) -> AnalogInput:
-
-    from device_agent.hardware import analog  # noqa: PLC0415
+    from device_agent.hardware import analog  # noqa: PLC0415 - see kinds/__init__.py
 
     if wiring.simulator is not None:
         return analog.SimulatedValue(wiring.simulator.values, wiring.sensor_id)
@@ -78,7 +77,10 @@ def open_disk_usage(config: DiskUsageSensor, _wiring: Wiring) -> AnalogInput:
 
 KINDS: list[SensorKind[Any]] = [
     SensorKind(
-        "cpu_temperature", CpuTemperatureSensor, open_cpu_temperature, simulate_cpu_temperature
+        "cpu_temperature",
+        CpuTemperatureSensor,
+        open_cpu_temperature,
+        simulate=simulate_cpu_temperature,
     ),
     SensorKind("load_average", LoadAverageSensor, open_load_average),
     SensorKind("disk_usage", DiskUsageSensor, open_disk_usage),
