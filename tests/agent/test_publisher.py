@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from device_agent.actuation import make_ack
 from device_agent.publisher import REPLAY_QUEUE, Publisher
 from device_agent.readings import StoredState
-from pigw.contract import ONLINE, Ack, AckStatus, Topics, decode_backlog, decode_state
+from pigw.contract import ONLINE, AckStatus, Topics, decode_backlog, decode_state
 
 TOPICS = Topics()
 DEV = "pub"
@@ -199,7 +200,7 @@ def test_acks_go_to_the_ack_topic_and_the_response_topic_with_correlation(
     publisher: Publisher, link: FakeLink
 ) -> None:
     link.connected = True
-    ack = Ack(cid="c1", status=AckStatus.OK, value=True, ts="2026-12-02T05:00:00.000Z")
+    ack = make_ack("c1", AckStatus.OK, True, None)  # the agent's own ack type
     publisher.ack("relay1", ack, "reply/me", b"corr")
     assert len(link.on(TOPICS.ack(DEV, "relay1"))) == 1
     (reply,) = link.on("reply/me")
