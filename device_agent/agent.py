@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pigw
 from device_agent.actuation import Actuation
-from device_agent.config import BoardConfig, DigitalSensor
+from device_agent.config import BoardConfig
 from device_agent.discovery import discovery_payload
 from device_agent.hardware.board import Board, build_board
+from device_agent.kinds import SampledSensor
 from device_agent.mqtt import Incoming, LinkHandlers, MqttLink
 from device_agent.outbox import Outbox
 from device_agent.publisher import Publisher, json_bytes
@@ -49,21 +50,15 @@ def software_version() -> str:
 def build_meta(board: BoardConfig, device_id: str, boot: str) -> DeviceMeta:
     sensors: dict[str, SensorMeta] = {}
     for sid, s in board.sensors.items():
-        pin: int | str | None = None
-        interval = deadband = None
-        if isinstance(s, DigitalSensor):
-            pin = s.pin
-        else:
-            interval, deadband = s.interval, s.deadband
-            pin = _pin_of(s)
+        sampled = s if isinstance(s, SampledSensor) else None
         sensors[sid] = SensorMeta(
             kind=SensorKind(s.kind),
             unit=s.unit,
             device_class=s.device_class,
-            interval=interval,
+            interval=sampled.interval if sampled else None,
             heartbeat=s.heartbeat,
-            deadband=deadband,
-            pin=pin,
+            deadband=sampled.deadband if sampled else None,
+            pin=s.pin_label(),
             name=s.name,
         )
     actuators = {
@@ -72,26 +67,13 @@ def build_meta(board: BoardConfig, device_id: str, boot: str) -> DeviceMeta:
     }
     return DeviceMeta(
         id=device_id,
-        name=board.device.name or device_id,
+        name=board.device.display_name(device_id),
         model=board.device.model,
         sw=software_version(),
         boot=boot,
         sensors=sensors,
         actuators=actuators,
     )
-
-
-def _pin_of(sensor: object) -> int | str | None:
-    echo, trigger = getattr(sensor, "echo", None), getattr(sensor, "trigger", None)
-    if echo is not None:
-        return f"echo {echo} trigger {trigger}"
-    pin = getattr(sensor, "pin", None)
-    if pin is not None:
-        return pin  # type: ignore[no-any-return]
-    channel = getattr(sensor, "channel", None)
-    if channel is not None:
-        return f"spi{sensor.spi_port}.{sensor.spi_device} ch{channel}"  # type: ignore[attr-defined]
-    return None
 
 
 class Agent:
@@ -134,7 +116,13 @@ class Agent:
             sensors=list(self.config.sensors),
         )
         self.sensing = sensing = Sensing(self.config, board, publisher, loop)
-        self.actuation = actuation = Actuation(self.config, board, publisher)
+        self.actuation = actuation = Actuation(
+            self.config,
+            board,
+            publisher,
+            clock=loop.time,
+            command_max_age=self.settings.command_max_age,
+        )
         subscriptions = [
             self.topics.command_filter(self.device_id),
             self.topics.replay(self.device_id),
@@ -147,10 +135,11 @@ class Agent:
             status_topic=self.topics.status(self.device_id),
             subscriptions=subscriptions,
             handlers=LinkHandlers(
-                connected=publisher.on_connected,
-                disconnected=publisher.on_disconnected,
+                connected=self._connected,
+                disconnected=self._disconnected,
                 message=self._dispatch,
                 published=publisher.on_published,
+                subscribed=actuation.session.subscribed,
             ),
             loop=loop,
         )
@@ -165,6 +154,8 @@ class Agent:
             ", simulated" if self.settings.simulate else "",
         )
         actuation.publish_all()
+        if board.simulator is not None:
+            board.simulator.tick(0.0)  # the simulated world exists before the first read
         sensing.start()
         tasks = [
             loop.create_task(link.run(), name="mqtt"),
@@ -172,6 +163,8 @@ class Agent:
             loop.create_task(publisher.serve_replays(), name="replays"),
             loop.create_task(self._stats_loop(), name="stats"),
         ]
+        if board.simulator is not None:
+            tasks.append(loop.create_task(board.simulator.run(), name="simulator"))
         try:
             failed = await self._run_until_stopped(tasks)
         finally:
@@ -239,6 +232,14 @@ class Agent:
         while True:
             await asyncio.sleep(STATS_INTERVAL)
             log.info("stats", extra=self.publisher.describe())
+
+    def _connected(self) -> None:
+        self.actuation.session.connected(self.link.session_present)
+        self.publisher.on_connected()
+
+    def _disconnected(self) -> None:
+        self.actuation.session.disconnected(asyncio.get_running_loop().time())
+        self.publisher.on_disconnected()
 
     def _dispatch(self, message: Incoming) -> None:
         if message.topic == self.topics.ha_status():

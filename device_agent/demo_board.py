@@ -10,7 +10,7 @@ DEMO_DEVICE_ID = "sim-pi"
 
 DEMO_BOARD_TOML = """
 [device]
-name = "Simulated Pi"
+name = "Simulated Pi ({id})"
 model = "Raspberry Pi 4 (simulated)"
 
 [sensors.temperature]

@@ -5,51 +5,21 @@ required; every component names its ``platform`` and a ``unique_id`` (Home Assis
 ``DEVICE_DISCOVERY_SCHEMA`` in ``components/mqtt/schemas.py``). Sensors become ``sensor`` entities
 (binary ones ``binary_sensor``), on/off outputs ``switch`` and PWM outputs a dimmable ``light``.
 Availability combines the device's status (its Last Will) and, for sensors, the per-sensor topic,
-with ``availability_mode: all``; ``expire_after`` follows from the heartbeat.
+with ``availability_mode: all``; ``expire_after`` follows from the heartbeat. Each sensor's
+entity part comes from its family (:mod:`device_agent.ha_entities`).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from device_agent.config import ActuatorConfig, BoardConfig, DigitalSensor
+from device_agent.config import ActuatorConfig, BoardConfig
+from device_agent.ha_entities import BINARY_TEMPLATE, expire_after
 from pigw.contract import Topics
 
+__all__ = ["ORIGIN", "discovery_payload", "expire_after"]
+
 ORIGIN = "pigw"
-
-#: Sensor device classes Home Assistant knows, with the units it accepts for the ones pigw's kinds
-#: produce by default (``homeassistant/components/sensor/const.py``). A device class outside this
-#: table is left out of the discovery payload rather than making Home Assistant refuse the entity.
-SENSOR_UNITS: dict[str, frozenset[str] | None] = {
-    "temperature": frozenset({"°C", "°F", "K"}),
-    "distance": frozenset({"km", "m", "cm", "mm", "mi", "yd", "in", "ft"}),
-    "voltage": frozenset({"V", "mV", "µV", "kV", "MV"}),
-    "current": frozenset({"A", "mA"}),
-    "humidity": frozenset({"%"}),
-    "moisture": frozenset({"%"}),
-    "illuminance": frozenset({"lx"}),
-    "pressure": frozenset({"Pa", "hPa", "kPa", "bar", "cbar", "mbar", "mmHg", "inHg", "psi"}),
-    "power": frozenset({"W", "kW", "mW"}),
-    "battery": frozenset({"%"}),
-    "data_size": None,
-}
-BINARY_SENSOR_CLASSES = frozenset(
-    {
-        "battery", "battery_charging", "carbon_monoxide", "cold", "connectivity", "door",
-        "garage_door", "gas", "heat", "light", "lock", "moisture", "motion", "moving",
-        "occupancy", "opening", "plug", "power", "presence", "problem", "running", "safety",
-        "smoke", "sound", "tamper", "update", "vibration", "window",
-    }
-)  # fmt: skip
-
-_BINARY_TEMPLATE = "{{ 'ON' if value_json.value else 'OFF' }}"
-
-
-def expire_after(heartbeat: float, interval: float = 0.0) -> int:
-    """Seconds after which Home Assistant shows a sensor as unavailable without a new reading:
-    two heartbeats plus one sampling interval, so one lost heartbeat is tolerated."""
-    return max(1, math.ceil(2 * heartbeat + interval))
 
 
 def discovery_payload(
@@ -69,30 +39,14 @@ def discovery_payload(
             ],
             "availability_mode": "all",
         }
-        if isinstance(sensor, DigitalSensor):
-            component["platform"] = "binary_sensor"
-            component["value_template"] = _BINARY_TEMPLATE
-            component["expire_after"] = expire_after(sensor.heartbeat)
-            device_class = sensor.device_class or ("motion" if sensor.kind == "motion" else None)
-            if device_class in BINARY_SENSOR_CLASSES:
-                component["device_class"] = device_class
-        else:
-            component["platform"] = "sensor"
-            component["value_template"] = "{{ value_json.value }}"
-            component["state_class"] = "measurement"
-            component["expire_after"] = expire_after(sensor.heartbeat, sensor.interval)
-            if sensor.unit:
-                component["unit_of_measurement"] = sensor.unit
-            units = SENSOR_UNITS.get(sensor.device_class or "", frozenset())
-            if sensor.device_class and (units is None or sensor.unit in units):
-                component["device_class"] = sensor.device_class
+        component.update(sensor.discovery_entity(sensor_id))
         components[sensor_id] = component
     for actuator_id, actuator in board.actuators.items():
         components[actuator_id] = _actuator(device_id, actuator_id, actuator, topics, status)
     return {
         "device": {
             "identifiers": [f"pigw_{device_id}"],
-            "name": board.device.name or device_id,
+            "name": board.device.display_name(device_id),
             "model": board.device.model,
             "manufacturer": "pigw",
             "sw_version": sw_version,
@@ -135,7 +89,7 @@ def _actuator(
     return {
         **common,
         "platform": "switch",
-        "value_template": _BINARY_TEMPLATE,
+        "value_template": BINARY_TEMPLATE,
         "state_on": "ON",
         "state_off": "OFF",
     }

@@ -44,6 +44,8 @@ class Incoming:
     retain: bool
     response_topic: str | None = None
     correlation_data: bytes | None = None
+    #: MQTT 5 message expiry interval left (seconds): the sender bounded how long it may wait
+    expiry: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,8 @@ class LinkHandlers:
     disconnected: Callable[[], None]
     message: Callable[[Incoming], None]
     published: Callable[[int, bool], None]  # (mid, accepted by the broker)
+    #: the SUBACK of the subscriptions made on connect
+    subscribed: Callable[[], None] = lambda: None
 
 
 class MqttLink:
@@ -77,6 +81,7 @@ class MqttLink:
         self.loop = loop
         self.protocol = paho.MQTTv5
         self.connected = False
+        self.session_present = False  # the last CONNACK resumed a session (it may hold a backlog)
         self.connects = 0
         self.generation = 0  # +1 per paho client object: message ids of an old one mean nothing
         self.backoff = Backoff(settings.mqtt_backoff_min, settings.mqtt_backoff_max)
@@ -107,6 +112,7 @@ class MqttLink:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_publish = self._on_publish
+        client.on_subscribe = self._on_subscribe
         return client
 
     def _connect_blocking(self) -> None:
@@ -129,7 +135,7 @@ class MqttLink:
 
     # --- paho's thread: hand over and return --------------------------------------------------
     def _on_connect(
-        self, client: paho.Client, _u: Any, _f: Any, reason: ReasonCode, _p: Any
+        self, client: paho.Client, _u: Any, flags: Any, reason: ReasonCode, _p: Any
     ) -> None:
         if reason.is_failure:
             self.loop.call_soon_threadsafe(self._refused, reason.value, str(reason))
@@ -141,7 +147,7 @@ class MqttLink:
             client.subscribe([(topic, options) for topic in self.subscriptions])
         else:
             client.subscribe([(topic, 1) for topic in self.subscriptions])
-        self.loop.call_soon_threadsafe(self._up)
+        self.loop.call_soon_threadsafe(self._up, bool(flags.session_present))
 
     def _on_disconnect(self, _c: paho.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         self.loop.call_soon_threadsafe(self._down, str(reason))
@@ -150,15 +156,22 @@ class MqttLink:
         props = getattr(msg, "properties", None)
         response = getattr(props, "ResponseTopic", None) if props is not None else None
         correlation = getattr(props, "CorrelationData", None) if props is not None else None
-        incoming = Incoming(msg.topic, bytes(msg.payload), bool(msg.retain), response, correlation)
+        expiry = getattr(props, "MessageExpiryInterval", None) if props is not None else None
+        incoming = Incoming(
+            msg.topic, bytes(msg.payload), bool(msg.retain), response, correlation, expiry
+        )
         self.loop.call_soon_threadsafe(self.handlers.message, incoming)
+
+    def _on_subscribe(self, _c: paho.Client, _u: Any, _mid: int, _codes: Any, _p: Any) -> None:
+        self.loop.call_soon_threadsafe(self.handlers.subscribed)
 
     def _on_publish(self, _c: paho.Client, _u: Any, mid: int, reason: ReasonCode, _p: Any) -> None:
         self.loop.call_soon_threadsafe(self.handlers.published, mid, not reason.is_failure)
 
     # --- the agent's loop ---------------------------------------------------------------------
-    def _up(self) -> None:
+    def _up(self, session_present: bool) -> None:
         self.connected = True
+        self.session_present = session_present
         self.connects += 1
         self.backoff.reset()
         log.info("connected to the broker", extra={"broker": self.settings.mqtt_url})
@@ -218,8 +231,13 @@ class MqttLink:
         retain: bool = False,
         properties: Properties | None = None,
     ) -> int | None:
-        """Publish at QoS 1; the message id, or ``None`` when paho refused it (queue full)."""
-        info = self._client.publish(topic, payload, qos=1, retain=retain, properties=properties)
+        """Publish at QoS 1; the message id, or ``None`` when paho refused it (queue full, or a
+        topic it cannot publish to: paho raises ``ValueError`` for a wildcard or empty topic)."""
+        try:
+            info = self._client.publish(topic, payload, qos=1, retain=retain, properties=properties)
+        except ValueError as exc:
+            log.warning("cannot publish on %r: %s", topic[:128], exc)
+            return None
         if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
             log.warning("paho refused a publish on %s: %s", topic, paho.error_string(info.rc))
             return None

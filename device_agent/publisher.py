@@ -95,8 +95,11 @@ class Publisher:
         return self.link is not None and self.link.connected
 
     # --- states -----------------------------------------------------------------------------
-    def state(self, point: str, is_sensor: bool, value: bool | float, unit: str | None) -> int:
-        """A new state message for ``point``: seq, publish (when connected), outbox. Returns seq."""
+    def state(
+        self, point: str, value: bool | float, unit: str | None = None, *, is_sensor: bool
+    ) -> int:
+        """A new state message for ``point`` (a sensor, or an actuator with ``is_sensor=False``):
+        seq, publish (when connected), outbox. Returns seq."""
         seq = self.outbox.allocate()
         stored = build_state(
             point, is_sensor, value, unit, seq=seq, boot=self.boot, now=time.time()

@@ -10,9 +10,10 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from device_agent.availability import Availability
-from device_agent.config import BoardConfig, DigitalSensor
+from device_agent.config import BoardConfig
 from device_agent.hardware.analog import AnalogInput
 from device_agent.hardware.board import Board
+from device_agent.kinds import EdgeSensor, SampledSensor
 from device_agent.publisher import Publisher
 from device_agent.sampling import AnalogPolicy, Debouncer
 
@@ -40,11 +41,9 @@ class Sensing:
 
     def start(self) -> None:
         """Publish every digital input's current level, then watch edges and sample values."""
-        if self.board.simulator is not None:
-            self.board.simulator.tick(0.0)  # the simulated world exists before the first read
         for sensor_id, sensor in self.config.sensors.items():
             self.availability[sensor_id] = Availability(sensor.failures_before_offline)
-            if isinstance(sensor, DigitalSensor):
+            if isinstance(sensor, EdgeSensor):
                 self.debouncers[sensor_id] = Debouncer(sensor.debounce, sensor.heartbeat)
                 device = self.board.digital[sensor_id]
                 self.edge(sensor_id, device.level())
@@ -55,8 +54,6 @@ class Sensing:
                 )
         if self.debouncers:
             self.tasks.append(self.loop.create_task(self._heartbeats(), name="heartbeats"))
-        if self.board.simulator is not None:
-            self.tasks.append(self.loop.create_task(self._simulate(), name="simulator"))
 
     async def stop(self) -> None:
         self.stopped = True  # edges still in flight from gpiozero's threads are ignored
@@ -81,7 +78,7 @@ class Sensing:
         debouncer = self.debouncers[sensor_id]
         decision = debouncer.edge(level, self.loop.time())
         if decision.publish:
-            self.publisher.state(sensor_id, True, level, None)
+            self.publisher.state(sensor_id, level, is_sensor=True)
         if decision.recheck_at is not None:
             self.loop.call_at(decision.recheck_at, self._settle, sensor_id)
 
@@ -90,7 +87,7 @@ class Sensing:
             return
         debouncer = self.debouncers[sensor_id]
         if debouncer.settle(self.loop.time()) and debouncer.last_level is not None:
-            self.publisher.state(sensor_id, True, debouncer.last_level, None)
+            self.publisher.state(sensor_id, debouncer.last_level, is_sensor=True)
 
     async def _heartbeats(self) -> None:
         while True:
@@ -98,12 +95,12 @@ class Sensing:
             now = self.loop.time()
             for sensor_id, debouncer in self.debouncers.items():
                 if debouncer.heartbeat_due(now) and debouncer.last_level is not None:
-                    self.publisher.state(sensor_id, True, debouncer.last_level, None)
+                    self.publisher.state(sensor_id, debouncer.last_level, is_sensor=True)
 
     # --- sampled ----------------------------------------------------------------------------
     async def _sample(self, sensor_id: str) -> None:
         sensor = self.config.sensors[sensor_id]
-        assert not isinstance(sensor, DigitalSensor)
+        assert isinstance(sensor, SampledSensor)
         reader: AnalogInput = self.board.analog[sensor_id]
         policy = AnalogPolicy(sensor.deadband, sensor.heartbeat)
         availability = self.availability[sensor_id]
@@ -125,20 +122,9 @@ class Sensing:
                 change = availability.success()
                 value = round(raw * sensor.scale + sensor.offset, sensor.decimals)
                 if policy.should_publish(value, self.loop.time()):
-                    self.publisher.state(sensor_id, True, value, sensor.unit)
+                    self.publisher.state(sensor_id, value, sensor.unit, is_sensor=True)
             if change is not None:
                 log.warning("sensor %s is now %s", sensor_id, "online" if change else "offline")
                 self.publisher.set_availability(sensor_id, change)
             elapsed = self.loop.time() - started
             await asyncio.sleep(max(0.0, sensor.interval - elapsed))
-
-    # --- simulation -------------------------------------------------------------------------
-    async def _simulate(self) -> None:
-        simulator = self.board.simulator
-        assert simulator is not None
-        periods = [s.simulate.period for s in self.config.sensors.values() if s.simulate]
-        tick = min(0.25, max(0.02, min(periods, default=5.0) / 20))
-        start = self.loop.time()
-        while True:
-            simulator.tick(self.loop.time() - start)
-            await asyncio.sleep(tick)  # poll: the simulated world moves in small steps

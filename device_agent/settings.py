@@ -37,3 +37,12 @@ class AgentSettings(CommonSettings):
         10000, ge=0, description="messages paho holds in memory (the outbox holds the rest)"
     )
     simulate_seed: int = Field(0, description="seed of the simulated signals (--simulate)")
+    command_max_age: float = Field(
+        30.0,
+        gt=0,
+        le=86400,
+        description=(
+            "seconds a command without exp may have waited in the broker's session while the agent"
+            " was offline and still run; older ones are acked expired (docs/agent.md)"
+        ),
+    )

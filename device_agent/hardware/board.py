@@ -10,46 +10,18 @@ from typing import Any
 from gpiozero import Device
 from gpiozero.exc import GPIOZeroWarning
 
-from device_agent.config import (
-    AdcSensor,
-    BoardConfig,
-    CpuTemperatureSensor,
-    DigitalSensor,
-    DiskUsageSensor,
-    DistanceSensor,
-    Ds18b20Sensor,
-    LightSensor,
-    LoadAverageSensor,
-)
-from device_agent.hardware import analog
-from device_agent.hardware.analog import AnalogInput, ReadError
-from device_agent.hardware.ds18b20 import Ds18b20
+from device_agent.config import BoardConfig
+from device_agent.hardware.analog import AnalogInput
 from device_agent.hardware.inputs import DigitalInput
 from device_agent.hardware.outputs import Output
 from device_agent.hardware.simulation import SimulatedFactory, Simulator
+from device_agent.kinds import Wiring, sensor_kind
 
 log = logging.getLogger(__name__)
 
 
 class HardwareError(RuntimeError):
     """A device could not be set up (pin busy, no SPI, no permission...)."""
-
-
-class _SimulatedValue:
-    """A value the simulator sets directly (the CPU temperature of a laptop is not a Pi's)."""
-
-    def __init__(self, simulator: Simulator, sensor_id: str) -> None:
-        self.simulator = simulator
-        self.sensor_id = sensor_id
-
-    def read(self) -> float:
-        try:
-            return self.simulator.values[self.sensor_id]
-        except KeyError as exc:
-            raise ReadError("no simulated value yet") from exc
-
-    def close(self) -> None:
-        """Nothing to release."""
 
 
 @dataclass
@@ -99,32 +71,13 @@ def _build(config: BoardConfig, simulate: bool, seed: int) -> Board:
         for actuator_id, actuator in config.actuators.items():
             board.outputs[actuator_id] = Output(actuator, factory)
         for sensor_id, sensor in config.sensors.items():
-            if isinstance(sensor, DigitalSensor):
-                board.digital[sensor_id] = DigitalInput(sensor, factory)
+            simulator = board.simulator if Simulator.drives(sensor) else None
+            device = sensor_kind(sensor).open(sensor, Wiring(sensor_id, factory, simulator))
+            if isinstance(device, DigitalInput):
+                board.digital[sensor_id] = device
             else:
-                board.analog[sensor_id] = _analog(sensor_id, sensor, factory, board.simulator)
+                board.analog[sensor_id] = device
     except Exception as exc:  # gpiozero raises many types; all mean "cannot start"
         board.close()
         raise HardwareError(f"cannot set up the board: {type(exc).__name__}: {exc}") from exc
     return board
-
-
-def _analog(sensor_id: str, sensor: Any, factory: Any, simulator: Simulator | None) -> AnalogInput:
-    if isinstance(sensor, Ds18b20Sensor):
-        simulated = simulator is not None and sensor.simulate is not None
-        return Ds18b20(sensor, simulator.w1_root() if simulated and simulator else None)
-    if isinstance(sensor, CpuTemperatureSensor) and simulator and sensor.simulate is not None:
-        return _SimulatedValue(simulator, sensor_id)
-    if isinstance(sensor, LightSensor):
-        return analog.light_sensor(sensor, factory, sample_wait=min(0.5, sensor.interval / 5))
-    builders: dict[type, Any] = {
-        DistanceSensor: lambda: analog.distance_sensor(sensor, factory),
-        AdcSensor: lambda: analog.adc_channel(sensor, factory),
-        CpuTemperatureSensor: lambda: analog.cpu_temperature(sensor),
-        LoadAverageSensor: lambda: analog.load_average(sensor),
-        DiskUsageSensor: lambda: analog.disk_usage(sensor),
-    }
-    build = builders.get(type(sensor))
-    if build is None:
-        raise HardwareError(f"unknown sensor kind {sensor.kind!r}")
-    return build()  # type: ignore[no-any-return]

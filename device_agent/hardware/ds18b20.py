@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from device_agent.config import Ds18b20Sensor
 from device_agent.hardware.analog import ReadError
 
 #: 85 °C is the chip's power-on reset value: read before the first conversion finished (or after a
@@ -19,9 +18,9 @@ _POWER_ON_RESET = 85000
 
 
 class Ds18b20:
-    def __init__(self, config: Ds18b20Sensor, w1_devices: Path | None = None) -> None:
-        self.root = w1_devices or config.w1_devices
-        self.address = config.address
+    def __init__(self, w1_devices: Path, address: str | None = None) -> None:
+        self.root = w1_devices
+        self.address = address
 
     def _file(self) -> Path:
         if self.address is not None:

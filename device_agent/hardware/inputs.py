@@ -8,8 +8,6 @@ from typing import Any
 
 from gpiozero import DigitalInputDevice
 
-from device_agent.config import DigitalSensor
-
 LevelCallback = Callable[[bool], None]
 
 
@@ -17,10 +15,9 @@ class DigitalInput:
     """One pin. ``on_level`` is called with the new level on gpiozero's thread (or, with mock
     pins, on the thread that drove the pin): it must only hand the value over."""
 
-    def __init__(self, config: DigitalSensor, pin_factory: Any) -> None:
-        pull_up = config.pull_up if config.pull_up is not None else config.kind == "digital"
+    def __init__(self, pin: int | str, pull_up: bool, pin_factory: Any) -> None:
         # Debounce is the agent's (pure, tested) policy, so gpiozero reports every edge.
-        self.device = DigitalInputDevice(config.pin, pull_up=pull_up, pin_factory=pin_factory)
+        self.device = DigitalInputDevice(pin, pull_up=pull_up, pin_factory=pin_factory)
 
     def watch(self, on_level: LevelCallback) -> None:
         self.device.when_activated = lambda: on_level(True)

@@ -1,14 +1,16 @@
-"""``--simulate``: gpiozero's mock pin factory, driven by simulated signals.
+"""``--simulate``: gpiozero's mock pin factory, driven by simulated waveforms.
 
 The agent runs exactly the same adapters as on a Pi; only the pins are mock pins whose inputs the
-:class:`Simulator` moves: digital pins are driven high/low, the distance sensor's trigger pin gets
-an echo time, the light sensor's charging pin a charge time, the ADC's mock SPI slave a voltage,
-and DS18B20 files are written in a private sysfs-like folder. gpiozero's devices then read those
-pins as they would read real ones (their own sampling threads included).
+:class:`Simulator` moves. Each sensor kind (:mod:`device_agent.kinds`) says how: digital pins are
+driven high/low, the distance sensor's trigger pin gets an echo time, the light sensor's charging
+pin a charge time, the ADC's mock SPI slave a voltage, and DS18B20 files are written in a private
+sysfs-like folder. gpiozero's devices then read those pins as they would read real ones (their own
+sampling threads included). This module holds the mock parts those kinds use.
 """
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,20 +26,10 @@ from gpiozero.pins.mock import (
     MockTriggerPin,
 )
 
-from device_agent.config import (
-    AdcSensor,
-    CpuTemperatureSensor,
-    DigitalSensor,
-    DistanceSensor,
-    Ds18b20Sensor,
-    LightSensor,
-    SensorConfig,
-    Simulation,
-)
-from device_agent.hardware.ds18b20 import format_w1_slave
-from device_agent.signals import Signal
-
-SPEED_OF_SOUND = 343.26  # m/s, gpiozero's DistanceSensor constant
+from device_agent.kinds import SensorConfig, sensor_kind
+from device_agent.kinds.base import Drive
+from device_agent.schema import Simulation
+from device_agent.waveforms import Waveform
 
 # Mock pins that can be handed to any device: the PWM-capable mock pin plus the special behaviour.
 # (MockFactory refuses to reuse a pin unless its PWM capability matches what is asked for.)
@@ -106,60 +98,52 @@ class MockMcp3xxx(MockSPIDevice):  # type: ignore[misc]
             self.state, self.rx_buf = "idle", []
 
 
-#: What a sensor without a ``simulate`` table does under ``--simulate`` (values in raw units).
-DEFAULT_SIGNALS: dict[str, Simulation] = {
-    "digital": Simulation(signal="square", period=20.0),
-    "motion": Simulation(signal="pulse", period=15.0, duty=0.2),
-    "distance": Simulation(signal="sine", period=40.0, low=0.3, high=1.5),
-    "light": Simulation(signal="sine", period=120.0, low=0.1, high=0.9),
-    "adc": Simulation(signal="sine", period=60.0, low=0.5, high=2.8),
-}
-
-
 class Simulator:
-    """Moves the mock pins of a board to the values of their signals at time ``t``."""
+    """Moves the mock pins of a board to the values of their waveforms at time ``t``."""
 
     def __init__(self, factory: SimulatedFactory, seed: int = 0) -> None:
         self.factory = factory
         self.seed = seed
-        self._drivers: list[tuple[Signal, Any]] = []
+        self._drivers: list[tuple[Waveform, Drive]] = []
         self._adc: MockMcp3xxx | None = None
         self._w1_root: Path | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.values: dict[str, float] = {}  # simulated values read directly (cpu temperature)
 
+    @staticmethod
+    def drives(config: SensorConfig) -> bool:
+        """Whether ``--simulate`` moves this sensor (its own table, or its kind's default)."""
+        kind = sensor_kind(config)
+        return (
+            kind.simulate is not None and (config.simulate or kind.default_simulation) is not None
+        )
+
     def prepare(self, sensor_id: str, config: SensorConfig) -> None:
         """Create the mock pins ``config`` needs, before its gpiozero device is built."""
-        spec = config.simulate or DEFAULT_SIGNALS.get(config.kind)
-        if spec is None:
+        kind = sensor_kind(config)
+        spec = config.simulate or kind.default_simulation
+        if spec is None or kind.simulate is None:
             return
-        signal = Signal(spec, seed=self.seed + len(self._drivers))
-        if isinstance(config, DigitalSensor):
-            pin = self.factory.pin(config.pin)
-            self._drivers.append((signal, _EdgeDriver(pin, signal)))
-        elif isinstance(config, DistanceSensor):
-            echo = self.factory.pin(config.echo)
-            trigger = self.factory.pin(config.trigger, pin_class=_TriggerPin, echo_pin=echo)
-            self._drivers.append((signal, lambda v, t=trigger: _echo(t, v)))
-        elif isinstance(config, LightSensor):
-            pin = self.factory.pin(config.pin, pin_class=_ChargingPin)
-            limit = config.charge_time_limit
-            self._drivers.append((signal, lambda v, p=pin: _charge(p, v, limit)))
-        elif isinstance(config, AdcSensor):
-            adc = self._mcp(config)
-            channel = config.channel
-            self._drivers.append((signal, lambda v: adc.channels.__setitem__(channel, v)))
-        elif isinstance(config, Ds18b20Sensor):
-            folder = self.w1_root() / (config.address or "28-00000a1b2c3d")
-            folder.mkdir(exist_ok=True)
-            self._drivers.append((signal, lambda v, f=folder: _write_w1(f, v)))
-        elif isinstance(config, CpuTemperatureSensor):
-            self._drivers.append((signal, lambda v: self.values.__setitem__(sensor_id, v)))
+        waveform = Waveform(spec, seed=self.seed + len(self._drivers))
+        self._drivers.append((waveform, kind.simulate(config, self, sensor_id, spec)))
 
-    def _mcp(self, config: AdcSensor) -> MockMcp3xxx:
+    # --- mock parts for the kinds ----------------------------------------------------------
+    def edge_driver(self, pin: Any, spec: Simulation) -> Drive:
+        """Drives a digital pin high in the upper half of the waveform's range, low below."""
+        return _EdgeDriver(pin, spec)
+
+    def trigger_pin(self, trigger: int | str, echo: int | str) -> Any:
+        """A distance sensor's trigger pin that answers on ``echo`` after its ``echo_time``."""
+        return self.factory.pin(trigger, pin_class=_TriggerPin, echo_pin=self.factory.pin(echo))
+
+    def charging_pin(self, pin: int | str) -> Any:
+        """A light sensor's pin whose capacitor charges in its ``charge_time``."""
+        return self.factory.pin(pin, pin_class=_ChargingPin)
+
+    def adc(self, bits: int, vref: float) -> MockMcp3xxx:
+        """The one mock MCP3xxx on SPI0 (its ``channels`` hold volts), shared by all channels."""
         if self._adc is None:
-            bits = 12 if config.chip.startswith("mcp32") else 10
-            self._adc = MockMcp3xxx(self.factory, bits, config.max_voltage)
+            self._adc = MockMcp3xxx(self.factory, bits, vref)
         return self._adc
 
     def w1_root(self) -> Path:
@@ -171,8 +155,19 @@ class Simulator:
 
     def tick(self, t: float) -> None:
         """Move every simulated input to its value at ``t`` seconds."""
-        for signal, drive in self._drivers:
-            drive(signal.value(t))
+        for waveform, drive in self._drivers:
+            drive(waveform.value(t))
+
+    async def run(self) -> None:
+        """Moves the simulated world in small steps, for the agent's lifetime (from ``t`` = 0:
+        call :meth:`tick` with 0 before the sensors' first reads)."""
+        loop = asyncio.get_running_loop()
+        periods = [waveform.spec.period for waveform, _ in self._drivers]
+        step = min(0.25, max(0.02, min(periods, default=5.0) / 20))
+        start = loop.time()
+        while True:
+            await asyncio.sleep(step)  # poll: the simulated world moves in small steps
+            self.tick(loop.time() - start)
 
     def close(self) -> None:
         if self._adc is not None:
@@ -182,12 +177,12 @@ class Simulator:
 
 
 class _EdgeDriver:
-    """Drives a digital pin when its signal *changes* level, so a test may also drive the pin by
-    hand between two changes of a slow signal without the simulator undoing it."""
+    """Drives a digital pin when its waveform *changes* level, so a test may also drive the pin by
+    hand between two changes of a slow waveform without the simulator undoing it."""
 
-    def __init__(self, pin: Any, signal: Signal) -> None:
+    def __init__(self, pin: Any, spec: Simulation) -> None:
         self.pin = pin
-        self.middle = (signal.spec.low + signal.spec.high) / 2
+        self.middle = (spec.low + spec.high) / 2
         self.level: bool | None = None
 
     def __call__(self, value: float) -> None:
@@ -199,17 +194,3 @@ class _EdgeDriver:
             self.pin.drive_high()
         else:
             self.pin.drive_low()
-
-
-def _echo(trigger: Any, metres: float) -> None:
-    trigger.echo_time = max(0.0, metres) * 2 / SPEED_OF_SOUND
-
-
-def _charge(pin: Any, light: float, limit: float) -> None:
-    pin.charge_time = (1.0 - min(max(light, 0.0), 1.0)) * limit
-
-
-def _write_w1(folder: Path, celsius: float) -> None:
-    tmp = folder / "w1_slave.tmp"
-    tmp.write_text(format_w1_slave(celsius), encoding="ascii")
-    tmp.replace(folder / "w1_slave")

@@ -64,6 +64,10 @@ def decode_command(payload: bytes) -> Command:
     except ValueError:
         # Not JSON and not a known word: keep the text, the actuator check refuses it with a reason.
         return Command(text)
+    except RecursionError as exc:
+        # json's C decoder recurses per nesting level: "[[[[…" within the size limit exhausts the
+        # stack (issue 17, item 6), which no caller expects from a parser.
+        raise ContractError("bad_payload", "command JSON is nested too deeply") from exc
     if isinstance(doc, dict):
         return _from_object(doc)
     return Command(_raw_value(doc))
@@ -111,12 +115,16 @@ def _switch(raw: RawValue) -> bool:
             return True
         if word in _OFF_WORDS:
             return False
-    raise ContractError("bad_value", f"{raw!r} is not ON/OFF/true/false/1/0")
+    raise ContractError("bad_value", f"{_short(raw)} is not ON/OFF/true/false/1/0")
 
 
 def _level(raw: RawValue) -> float:
     if isinstance(raw, bool):
         return 1.0 if raw else 0.0
+    if isinstance(raw, int) and not 0 <= raw <= 1:
+        # Checked as an int: a 400-digit integer does not convert to float (OverflowError; issue
+        # 17, item 6).
+        raise ContractError("bad_value", f"{_short(raw)} is not a number in [0, 1]")
     if isinstance(raw, str):
         word = raw.strip().lower()
         if word in _ON_WORDS - {"1"} or word in _OFF_WORDS - {"0"}:
@@ -124,10 +132,16 @@ def _level(raw: RawValue) -> float:
         try:
             raw = float(word)
         except ValueError as exc:
-            raise ContractError("bad_value", f"{raw!r} is not a number in [0, 1]") from exc
+            raise ContractError("bad_value", f"{_short(raw)} is not a number in [0, 1]") from exc
     if math.isfinite(raw) and 0.0 <= raw <= 1.0:
         return float(raw)
-    raise ContractError("bad_value", f"{raw!r} is not a number in [0, 1]")
+    raise ContractError("bad_value", f"{_short(raw)} is not a number in [0, 1]")
+
+
+def _short(raw: RawValue) -> str:
+    """``raw`` for an error message, cut to a readable length (a payload may be 4 KiB of digits)."""
+    text = repr(raw)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def encode_command(

@@ -3,16 +3,21 @@ broker and read what it publishes through the contract module."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from device_agent.agent import Agent
+from device_agent.config import parse_config
+from device_agent.settings import AgentSettings
 from pigw.contract import Topics, decode_backlog, decode_state
 from tests.support.broker import Mosquitto
 from tests.support.mqtt import Received, Recorder
 from tests.support.processes import ManagedProcess, venv_command
+from tests.support.waiting import async_wait_until
 
 TOPICS = Topics()
 
@@ -84,6 +89,29 @@ def agent_process(
         *extra,
     ]
     return ManagedProcess(argv, folder / f"agent-{device_id}.log")
+
+
+@asynccontextmanager
+async def in_process_agent(
+    broker: Mosquitto, folder: Path, device: str, board: str, first_state: str
+) -> AsyncIterator[tuple[Agent, asyncio.Task[int], Recorder]]:
+    """The simulated agent on ``board`` in this event loop, once it has published the state of
+    ``first_state``, with a recorder on its topics; stopped afterwards unless the test ended it."""
+    watch = Recorder(broker.host, broker.port)
+    watch.subscribe(f"pigw/{device}/#")
+    settings = AgentSettings(mqtt_url=broker.url, simulate=True, mqtt_backoff_min=0.2)
+    agent = Agent(settings, parse_config(board), device, folder / "outbox.sqlite")
+    task = asyncio.create_task(agent.run())
+    try:
+        await async_wait_until(
+            lambda: watch.on(TOPICS.state(device, first_state)), 30, f"the state of {first_state}"
+        )
+        yield agent, task, watch
+    finally:
+        if not task.done():
+            agent.request_stop()
+            assert await asyncio.wait_for(task, 30) == 0
+        watch.close()
 
 
 @contextmanager

@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
 
 from device_agent.agent import Agent
-from device_agent.config import parse_config
 from device_agent.outbox import Outbox, OutboxError
-from device_agent.settings import AgentSettings
 from pigw.contract import decode_state
+from tests.agent import support
 from tests.agent.support import FAST_BOARD, TOPICS
 from tests.support.broker import Mosquitto
 from tests.support.mqtt import Recorder
@@ -26,25 +24,11 @@ from tests.support.waiting import async_wait_until
 pytestmark = pytest.mark.integration
 
 
-@asynccontextmanager
-async def in_process_agent(
+def in_process_agent(
     broker: Mosquitto, folder: Path, device: str
-) -> AsyncIterator[tuple[Agent, asyncio.Task[int], Recorder]]:
-    """The agent on FAST_BOARD in this event loop, once it has published a reading, with a recorder
-    on its topics; stopped afterwards unless the test ended it."""
-    watch = Recorder(broker.host, broker.port)
-    watch.subscribe(f"pigw/{device}/#")
-    settings = AgentSettings(mqtt_url=broker.url, simulate=True)
-    agent = Agent(settings, parse_config(FAST_BOARD), device, folder / "outbox.sqlite")
-    task = asyncio.create_task(agent.run())
-    try:
-        await async_wait_until(lambda: watch.on(TOPICS.state(device, "level")), 30, "a reading")
-        yield agent, task, watch
-    finally:
-        if not task.done():
-            agent.request_stop()
-            assert await asyncio.wait_for(task, 30) == 0
-        watch.close()
+) -> AbstractAsyncContextManager[tuple[Agent, asyncio.Task[int], Recorder]]:
+    """The agent on FAST_BOARD in this event loop, once it has published a reading."""
+    return support.in_process_agent(broker, folder, device, FAST_BOARD, "level")
 
 
 async def test_an_outbox_that_cannot_commit_stops_the_agent_with_an_error(

@@ -15,8 +15,8 @@ from gpiozero import Device
 
 from device_agent.agent import Agent
 from device_agent.config import parse_config
-from device_agent.settings import AgentSettings
 from pigw.contract import StateMessage, Topics, decode_state
+from tests.agent.support import in_process_agent
 from tests.support.broker import Mosquitto
 from tests.support.mqtt import Recorder
 from tests.support.waiting import async_wait_until
@@ -57,18 +57,8 @@ simulate = { signal = "sine", period = 1e9, low = 1.0, high = 1.0 }
 
 @pytest.fixture
 async def watched(broker: Mosquitto, tmp_path: Path) -> AsyncIterator[tuple[Agent, Recorder]]:
-    watch = Recorder(broker.host, broker.port)
-    watch.subscribe("pigw/pol/#")
-    settings = AgentSettings(mqtt_url=broker.url, simulate=True, mqtt_backoff_min=0.2)
-    agent = Agent(settings, parse_config(BOARD), "pol", tmp_path / "outbox.sqlite")
-    task = asyncio.create_task(agent.run())
-    try:
-        await async_wait_until(lambda: watch.on(TOPICS.state("pol", "button")), 30, "first state")
+    async with in_process_agent(broker, tmp_path, "pol", BOARD, "button") as (agent, _task, watch):
         yield agent, watch
-    finally:
-        agent.request_stop()
-        assert await asyncio.wait_for(task, 30) == 0
-        watch.close()
 
 
 def states_of(watch: Recorder, sensor: str) -> list[StateMessage]:

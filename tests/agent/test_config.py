@@ -112,3 +112,17 @@ def test_kind_defaults_fill_in_units_and_classes() -> None:
     assert temperature.unit == "°C"
     assert temperature.device_class == "temperature"
     assert board.sensors["distance"].unit == "cm"
+
+
+def test_device_name_takes_the_device_id_so_a_fleet_from_one_file_is_told_apart() -> None:
+    device = parse_config('[device]\nname = "Greenhouse {id}"').device
+    assert device.display_name("gh-07") == "Greenhouse gh-07"
+    assert parse_config("").device.display_name("gh-07") == "gh-07"
+    assert demo_board().device.display_name("sim-12") == "Simulated Pi (sim-12)"
+
+
+def test_min_interval_of_an_actuator_must_be_positive() -> None:
+    with pytest.raises(ConfigError, match=r"actuators\.pump\.min_interval"):
+        parse_config('[actuators.pump]\nkind = "relay"\npin = 5\nmin_interval = 0')
+    board = parse_config('[actuators.pump]\nkind = "relay"\npin = 5\nmin_interval = 30')
+    assert board.actuators["pump"].min_interval == 30.0

@@ -80,3 +80,8 @@ def test_the_checker_catches_a_broken_payload() -> None:
         "temperature: unit % is not valid for temperature",
         "door: an entity needs a unique_id",
     ]
+
+
+def test_demo_devices_are_named_after_their_id() -> None:
+    doc = discovery_payload(demo_board(), "sim-03", Topics(), "1.0")
+    assert doc["device"]["name"] == "Simulated Pi (sim-03)"

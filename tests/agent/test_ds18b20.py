@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from device_agent.config import Ds18b20Sensor
 from device_agent.hardware.analog import ReadError
 from device_agent.hardware.ds18b20 import Ds18b20, format_w1_slave
 
@@ -14,7 +13,7 @@ ADDRESS = "28-0316a2791aff"
 
 
 def sensor(root: Path, address: str | None = ADDRESS) -> Ds18b20:
-    return Ds18b20(Ds18b20Sensor(kind="ds18b20", address=address, w1_devices=root))
+    return Ds18b20(root, address)
 
 
 def write(root: Path, text: str, address: str = ADDRESS) -> None:

@@ -103,3 +103,16 @@ def test_encoded_command_is_what_the_agent_parses() -> None:
     parsed = decode_command(payload)
     assert parsed.cid == "cid-1" and parsed.value == 0.5
     assert parsed.exp is not None and abs((parsed.exp - exp).total_seconds()) < 0.001
+
+
+def test_deeply_nested_json_is_a_contract_error_not_a_recursion_error() -> None:
+    with pytest.raises(ContractError, match="nested too deeply"):
+        decode_command(b"[" * 2000 + b"]" * 2000)  # within the 4 KiB limit
+
+
+@pytest.mark.parametrize("kind", [ActuatorKind.PWM_LED, *SWITCHES])
+@pytest.mark.parametrize("number", [10**400, -(10**400), 2])
+def test_huge_integer_is_a_bad_value_not_an_overflow_error(kind: ActuatorKind, number: int) -> None:
+    with pytest.raises(ContractError, match="bad_value") as refused:
+        actuator_value(kind, number)
+    assert len(str(refused.value)) < 120  # the number is cut in the message

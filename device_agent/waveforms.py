@@ -1,15 +1,16 @@
-"""Simulated physical signals for ``--simulate`` (the demo board and tests). Pure and seeded: the
-same seed and times give the same values, so tests can reason about them."""
+"""Simulated waveforms: the physical quantity a sensor sees under ``--simulate`` (the demo board
+and tests), over time. Pure and seeded: the same seed and times give the same values, so tests can
+reason about them. (Named for what it holds: the agent's OS signals are in :mod:`agent`.)"""
 
 from __future__ import annotations
 
 import math
 import random
 
-from device_agent.config import Simulation
+from device_agent.schema import Simulation
 
 
-class Signal:
+class Waveform:
     """The value of one simulated quantity at a time ``t`` (seconds since the start).
 
     ``drift`` is a bounded random walk (a room temperature), ``sine`` a smooth daily-like cycle

@@ -1,0 +1,68 @@
+"""``light``: an LDR and a capacitor (gpiozero ``LightSensor``); raw 0 (dark) .. 1 (bright)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field, field_validator
+
+from device_agent.kinds.base import Drive, SampledSensor, SensorKind, Wiring
+from device_agent.schema import Finite, Pin, Simulation, Unit, check_pin
+
+if TYPE_CHECKING:
+    from device_agent.hardware.analog import AnalogInput
+    from device_agent.hardware.simulation import Simulator
+
+
+class LightSensor(SampledSensor):
+    kind: Literal["light"]
+    pin: Pin
+    scale: Finite = 100.0
+    unit: Unit | None = "%"
+    charge_time_limit: Annotated[float, Field(gt=0, le=1)] = 0.01
+
+    _pin = field_validator("pin")(check_pin)
+
+    def pins(self) -> list[tuple[str, int | str]]:
+        return [("pin", self.pin)]
+
+    def pin_label(self) -> int | str | None:
+        return self.pin
+
+
+def open_input(config: LightSensor, wiring: Wiring) -> AnalogInput:
+    import gpiozero  # noqa: PLC0415 - see kinds/__init__.py
+
+    from device_agent.hardware.analog import GpiozeroValue  # noqa: PLC0415
+
+    device = gpiozero.LightSensor(
+        config.pin,
+        charge_time_limit=config.charge_time_limit,
+        partial=True,
+        pin_factory=wiring.pin_factory,
+    )
+    # gpiozero samples a LightSensor back to back (sample_wait=0), which keeps a core busy for a
+    # value the agent reads once per interval; a few samples per interval are plenty.
+    device._queue.sample_wait = min(0.5, config.interval / 5)
+    return GpiozeroValue(device, "value")
+
+
+def simulate(config: LightSensor, simulator: Simulator, _id: str, _spec: Simulation) -> Drive:
+    pin = simulator.charging_pin(config.pin)
+    limit = config.charge_time_limit
+
+    def drive(light: float) -> None:
+        pin.charge_time = (1.0 - min(max(light, 0.0), 1.0)) * limit
+
+    return drive
+
+
+KINDS: list[SensorKind[Any]] = [
+    SensorKind(
+        "light",
+        LightSensor,
+        open_input,
+        simulate=simulate,
+        default_simulation=Simulation(signal="sine", period=120.0, low=0.1, high=0.9),
+    )
+]
