@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from gateway.hub.encoding import PING, dumps, sse_event, sse_retry, ws_message
@@ -39,12 +38,6 @@ from gateway.hub.subscriber import Snapshot, Subscriber, Transport
 
 #: ``(device filter) -> the JSON of a snapshot's data`` (``{"devices": [...]}``), from the registry.
 SnapshotSource = Callable[[frozenset[str] | None], str]
-
-
-class Resume(StrEnum):
-    NEW = "new"  # no Last-Event-ID: snapshot
-    HIT = "hit"  # resumed from the ring: exactly the missed events, no snapshot
-    MISS = "miss"  # unknown epoch or too old: reset + snapshot
 
 
 @dataclass(slots=True)
@@ -61,7 +54,6 @@ class HubStats:
     snapshots_built: int = 0
     slow_resets: int = 0  # a stream fell out of the ring: reset + snapshot
     slow_closed: int = 0  # a stream's write stayed blocked for slow_timeout: closed
-    pings: int = 0
 
 
 class Hub:
@@ -131,30 +123,29 @@ class Hub:
         devices: frozenset[str] | None = None,
         types: frozenset[str] | None = None,
         last_event_id: str | None = None,
-    ) -> tuple[Subscriber, Resume]:
+    ) -> Subscriber:
         """A new stream: resumed from the ring when ``last_event_id`` allows, else it starts with
         a snapshot (after ``reset`` when an id was given but cannot be resumed)."""
         sub = Subscriber(transport, devices, types)
         sub.last_write = self.now
-        resume = Resume.NEW
+        resumed = False
         if last_event_id:
             parsed = parse_event_id(last_event_id)
             if parsed is not None and parsed.epoch == self.epoch and self.ring.holds(parsed.n + 1):
-                resume = Resume.HIT
+                resumed = True
                 sub.cursor = parsed.n + 1
                 self.stats.resume_hits += 1
             else:
-                resume = Resume.MISS
                 self.stats.resume_misses += 1
                 sub.intro_reset = "expired" if parsed and parsed.epoch == self.epoch else "epoch"
-        if resume is not Resume.HIT:
+        if not resumed:
             sub.cursor = self.ring.head + 1
             sub.intro_snapshot = self._snapshot(sub.devices)
         if self.closing:
             sub.closed = "shutdown"  # subscribed while the gateway shuts down: end at once
         self._subscribers.add(sub)
         self._counts[transport] += 1
-        return sub, resume
+        return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
         if sub in self._subscribers:
@@ -211,7 +202,6 @@ class Hub:
         if sub.ping_due:
             sub.ping_due = False
             if not parts:
-                self.stats.pings += 1
                 return PING
         if len(parts) == 1:
             return parts[0]  # the shared object itself, no copy

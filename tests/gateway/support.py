@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from pigw.contract import (
+    ONLINE,
     BacklogEntry,
     DeviceMeta,
     StateMessage,
@@ -71,7 +72,7 @@ def backlog(device_point: str, seqs: Sequence[int], boot: str = "b1") -> bytes:
 def announce(mqtt: Recorder, device: str, boot: str = "b1") -> None:
     """Publish a device's retained meta and ``online`` status, as an agent does on connect."""
     mqtt.publish(TOPICS.meta(device), encode_model(meta(device, boot)), retain=True)
-    mqtt.publish(TOPICS.status(device), b"online", retain=True)
+    mqtt.publish(TOPICS.status(device), ONLINE, retain=True)
 
 
 # --- the gateway as a process ------------------------------------------------------------------

@@ -14,7 +14,7 @@ from gateway.intake import Intake
 from gateway.rejections import Rejections
 from gateway.settings import GatewaySettings
 from gateway.state import GapTracker, Registry
-from pigw.contract import Ack, AckStatus, Topics, encode_model
+from pigw.contract import ONLINE, Ack, AckStatus, Topics, encode_model
 from tests.gateway.support import backlog, meta, state
 
 T = Topics()
@@ -34,9 +34,9 @@ def fed_hub(*transports: Transport) -> tuple[Hub, list[Subscriber]]:
         topics=T, registry=registry, gaps=GapTracker(), hub=hub,
         commands=Commands(registry, T, publish), rejections=Rejections(logging.getLogger("t")),
     )  # fmt: skip
-    subscribers = [hub.subscribe(transport)[0] for transport in transports]
+    subscribers = [hub.subscribe(transport) for transport in transports]
     intake.handle(T.meta("d1"), encode_model(meta("d1")), True)
-    intake.handle(T.status("d1"), b"online", True)
+    intake.handle(T.status("d1"), ONLINE, True)
     intake.handle(T.state("d1", "t"), state(1), True)
     intake.handle(T.state("d1", "relay1"), state(2, True, unit=None), False)
     intake.handle(T.backlog("d1"), backlog("t", [5, 4]), False)
@@ -46,7 +46,7 @@ def fed_hub(*transports: Transport) -> tuple[Hub, list[Subscriber]]:
     intake.handle(T.ack("d1", "relay1"), encode_model(ack), False)
     intake.broker(False)
     intake.handle(T.meta("d1"), b"", True)
-    subscribers += [hub.subscribe(t, last_event_id="other-3")[0] for t in transports]
+    subscribers += [hub.subscribe(t, last_event_id="other-3") for t in transports]
     return hub, subscribers
 
 
