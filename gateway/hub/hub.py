@@ -27,7 +27,7 @@ one housekeeping task), which also sends keep-alive pings to quiet SSE streams.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,7 @@ from gateway.hub.encoding import PING, dumps, sse_event, sse_retry, ws_message
 from gateway.hub.event import Event, parse_event_id
 from gateway.hub.ring import Ring
 from gateway.hub.subscriber import Snapshot, Subscriber, Transport
+from pigw.contract.events import LiveEventName
 
 #: ``(device filter) -> the JSON of a snapshot's data`` (``{"devices": [...]}``), from the registry.
 SnapshotSource = Callable[[frozenset[str] | None], str]
@@ -93,7 +94,7 @@ class Hub:
         self._snapshots_at = (-1, -1.0)
 
     # --- intake side ------------------------------------------------------------------------
-    def publish(self, name: str, device: str | None, data: dict[str, Any]) -> Event:
+    def publish(self, name: LiveEventName, device: str | None, data: Mapping[str, Any]) -> Event:
         """Number, encode and append one live event; wake the waiting streams once per loop turn."""
         event = Event(self.epoch, self.ring.head + 1, name, device, dumps(data))
         self.ring.append(event)
