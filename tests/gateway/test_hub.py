@@ -9,6 +9,7 @@ import pytest
 
 from gateway.hub import Hub, Transport
 from gateway.hub.event import parse_event_id
+from tests.support.sse import events as sse_events
 
 
 def snapshot_source(devices: frozenset[str] | None) -> str:
@@ -21,15 +22,6 @@ def make_hub(**kwargs: object) -> Hub:
 
 def reading(hub: Hub, device: str = "d1", value: float = 1.0) -> None:
     hub.publish("reading", device, {"device": device, "sensor": "t", "value": value})
-
-
-def sse_events(blob: bytes) -> list[dict[str, str]]:
-    out = []
-    for block in blob.decode().split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        if "event" in fields:
-            out.append(fields)
-    return out
 
 
 def test_events_are_numbered_without_holes_and_encoded_once() -> None:
@@ -138,15 +130,6 @@ def test_a_stream_that_fell_out_of_the_ring_gets_reset_and_snapshot_then_continu
     reading(hub)
     (live,) = sse_events(hub.take_sse(slow))
     assert live["id"] == "e1-41"
-
-
-def test_the_ring_keeps_its_byte_limit() -> None:
-    hub = make_hub(max_events=10_000, max_bytes=64 * 1024)
-    for i in range(2000):
-        reading(hub, value=float(i))
-    assert hub.ring.bytes <= 64 * 1024
-    assert hub.ring.head == 2000
-    assert hub.ring.first == 2001 - len(hub.ring)
 
 
 def test_quiet_sse_streams_get_a_ping_from_the_tick_busy_ones_do_not() -> None:

@@ -16,6 +16,7 @@ from gateway.settings import GatewaySettings
 from gateway.state import GapTracker, Registry
 from pigw.contract import ONLINE, Ack, AckStatus, Topics, encode_model
 from tests.gateway.support import backlog, meta, state
+from tests.support.sse import blocks as sse_events
 
 T = Topics()
 EVERY_TYPE = {"snapshot", "reading", "actuator", "status", "meta", "ack", "broker", "reset"}
@@ -57,18 +58,6 @@ def test_every_event_the_hub_sends_validates_against_the_documented_model() -> N
     for message in messages:
         parsed = schemas.StreamEvent.model_validate(message)
         assert parsed.model_dump(mode="json", exclude_unset=True) == message
-
-
-def sse_events(body: bytes) -> list[dict[str, str]]:
-    """The events of an SSE body as a parser hands them over: field name -> value."""
-    events = []
-    for block in body.decode().split("\n\n"):
-        fields = dict(
-            line.split(": ", 1) for line in block.splitlines() if line[:1] not in ("", ":")
-        )
-        if fields:
-            events.append(fields)
-    return events
 
 
 def test_every_sse_event_validates_against_the_documented_sse_model() -> None:
