@@ -2,11 +2,17 @@
 of its data, for the gateway that sends them and for everyone who reads them. Standard library only.
 
 The same event reaches a client as SSE (``event:`` is the name, ``data:`` the JSON) and as a
-WebSocket message ``{"id", "type", "data"}``. The gateway builds each event's data as the
-``TypedDict`` below (mypy checks it); ``gateway/api/schemas.py`` documents them in OpenAPI, and
-``tests/dashboard/test_openapi_types.py`` checks every documented event model, and the dashboard's
-list of event names, against this module (the dashboard's TypeScript types are generated from that
-OpenAPI). A new event or field is added here first.
+WebSocket message ``{"id", "type", "data"}``. The checks that hold everything else to this module:
+
+- the hub publishes only a :data:`LiveEventName` (mypy);
+- ``gateway/api/schemas.py`` takes :data:`EventName` and :data:`ResetReason` from here, and
+  ``tests/dashboard/test_openapi_types.py`` holds every documented event model (and so the
+  dashboard's TypeScript, generated from that OpenAPI) and the dashboard's list of event names
+  against the ``TypedDict`` of each event below;
+- ``tests/gateway/test_schemas.py`` validates every event the hub actually emits against those
+  documented models.
+
+A new event or field is added here first.
 """
 
 # No ``from __future__ import annotations`` here: TypedDict reads NotRequired from the evaluated
