@@ -35,7 +35,6 @@ class CommandError(Exception):
 
 @dataclass(slots=True)
 class CommandStats:
-    sent: int = 0
     results: dict[str, int] = field(default_factory=dict)  # ack status, or the refusal's status
 
     def count(self, result: str) -> None:
@@ -122,7 +121,6 @@ class Commands:
         try:
             if not await self._publish(self.topics.command(device, actuator), payload):
                 raise CommandError(503, "the gateway is not connected to the broker")
-            self.stats.sent += 1
             try:
                 async with asyncio.timeout(self.timeout):
                     doc = await waiter

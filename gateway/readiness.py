@@ -27,10 +27,6 @@ class BrokerReadiness:
     def ready(self) -> bool:
         return self.connected and self.loaded
 
-    @property
-    def loaded_once(self) -> bool:
-        return self._loaded_once.is_set()
-
     def on_connected(self, now: float) -> None:
         self.connected = True
         self.loaded = False

@@ -15,9 +15,9 @@ from starlette.requests import HTTPConnection
 from gateway.api import schemas
 from gateway.api.deps import RuntimeDep, get_runtime
 from gateway.hub import Transport
-from gateway.hub.event import DEVICE_EVENTS
 from gateway.streams.admission import MAX_LAST_EVENT_ID, Admission, Refused, admit
 from gateway.streams.sse import EventStream, SseStream
+from pigw.contract.events import DEVICE_EVENTS
 
 router = APIRouter(tags=["events"])
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from pigw.contract import DeviceMeta
+from pigw.contract.events import EventName, ResetReason
 
 JsonValue = bool | int | float
 
@@ -151,12 +152,12 @@ class BrokerEvent(BaseModel):
 
 
 class ResetEvent(BaseModel):
-    reason: Literal["epoch", "expired", "behind"]
+    reason: ResetReason
 
 
-StreamEventType = Literal[
-    "snapshot", "reading", "actuator", "status", "meta", "ack", "broker", "reset"
-]
+#: The names and data fields come from pigw/contract/events.py (checked in
+#: tests/dashboard/test_openapi_types.py).
+StreamEventType = EventName
 
 
 class StreamEvent(BaseModel):

@@ -23,7 +23,6 @@ class RateLimiter:
         self.rate = rate
         self.burst = burst
         self.max_keys = max_keys
-        self.refused = 0
         self._clock = clock
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
@@ -37,7 +36,6 @@ class RateLimiter:
             tokens -= 1.0
         else:
             wait = (1.0 - tokens) / self.rate
-            self.refused += 1
         self._buckets[key] = (tokens, now)
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)

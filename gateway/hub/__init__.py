@@ -10,7 +10,7 @@ the resume buffer, :mod:`gateway.hub.subscriber` one stream's cursor and filter,
 """
 
 from gateway.hub.event import Event, EventId, parse_event_id
-from gateway.hub.hub import Hub, HubStats, Resume
+from gateway.hub.hub import Hub, HubStats
 from gateway.hub.slots import StreamSlots
 from gateway.hub.subscriber import Subscriber, Transport
 from gateway.hub.writer import Abortable, DirectWriter
@@ -22,7 +22,6 @@ __all__ = [
     "EventId",
     "Hub",
     "HubStats",
-    "Resume",
     "StreamSlots",
     "Subscriber",
     "Transport",

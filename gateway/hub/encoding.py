@@ -36,10 +36,6 @@ def sse_retry(milliseconds: int) -> bytes:
     return f"retry: {milliseconds}\n\n".encode()
 
 
-def sse_comment(text: str) -> bytes:
-    return f": {text}\n\n".encode()
-
-
 def ws_message(event_id: str | None, name: str, data_json: str) -> str:
     """The WebSocket form of an event: ``{"id", "type", "data"}`` (``id`` null for ``reset``)."""
     ident = "null" if event_id is None else f'"{event_id}"'

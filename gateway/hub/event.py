@@ -7,10 +7,6 @@ from typing import Final
 
 from gateway.hub.encoding import sse_event, ws_message
 
-#: Event names that carry a device and are subject to the ``device=`` filter (CONTRACT.md).
-DEVICE_EVENTS: Final = frozenset({"reading", "status", "meta", "actuator", "ack"})
-#: Every name a live event may have (``snapshot`` and ``reset`` are per stream, never in the ring).
-LIVE_EVENTS: Final = DEVICE_EVENTS | {"broker"}
 #: The longest ``Last-Event-ID`` taken: ids are ``<epoch>-<n>``, far shorter. Stream admission
 #: refuses longer ones (422, ``gateway/streams/admission.py``); the parser ignores them.
 MAX_EVENT_ID: Final = 64

@@ -27,24 +27,18 @@ one housekeeping task), which also sends keep-alive pings to quiet SSE streams.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from gateway.hub.encoding import PING, dumps, sse_event, sse_retry, ws_message
 from gateway.hub.event import Event, parse_event_id
 from gateway.hub.ring import Ring
 from gateway.hub.subscriber import Snapshot, Subscriber, Transport
+from pigw.contract.events import LiveEventName
 
 #: ``(device filter) -> the JSON of a snapshot's data`` (``{"devices": [...]}``), from the registry.
 SnapshotSource = Callable[[frozenset[str] | None], str]
-
-
-class Resume(StrEnum):
-    NEW = "new"  # no Last-Event-ID: snapshot
-    HIT = "hit"  # resumed from the ring: exactly the missed events, no snapshot
-    MISS = "miss"  # unknown epoch or too old: reset + snapshot
 
 
 @dataclass(slots=True)
@@ -61,7 +55,6 @@ class HubStats:
     snapshots_built: int = 0
     slow_resets: int = 0  # a stream fell out of the ring: reset + snapshot
     slow_closed: int = 0  # a stream's write stayed blocked for slow_timeout: closed
-    pings: int = 0
 
 
 class Hub:
@@ -101,7 +94,7 @@ class Hub:
         self._snapshots_at = (-1, -1.0)
 
     # --- intake side ------------------------------------------------------------------------
-    def publish(self, name: str, device: str | None, data: dict[str, Any]) -> Event:
+    def publish(self, name: LiveEventName, device: str | None, data: Mapping[str, Any]) -> Event:
         """Number, encode and append one live event; wake the waiting streams once per loop turn."""
         event = Event(self.epoch, self.ring.head + 1, name, device, dumps(data))
         self.ring.append(event)
@@ -131,30 +124,29 @@ class Hub:
         devices: frozenset[str] | None = None,
         types: frozenset[str] | None = None,
         last_event_id: str | None = None,
-    ) -> tuple[Subscriber, Resume]:
+    ) -> Subscriber:
         """A new stream: resumed from the ring when ``last_event_id`` allows, else it starts with
         a snapshot (after ``reset`` when an id was given but cannot be resumed)."""
         sub = Subscriber(transport, devices, types)
         sub.last_write = self.now
-        resume = Resume.NEW
+        resumed = False
         if last_event_id:
             parsed = parse_event_id(last_event_id)
             if parsed is not None and parsed.epoch == self.epoch and self.ring.holds(parsed.n + 1):
-                resume = Resume.HIT
+                resumed = True
                 sub.cursor = parsed.n + 1
                 self.stats.resume_hits += 1
             else:
-                resume = Resume.MISS
                 self.stats.resume_misses += 1
                 sub.intro_reset = "expired" if parsed and parsed.epoch == self.epoch else "epoch"
-        if resume is not Resume.HIT:
+        if not resumed:
             sub.cursor = self.ring.head + 1
             sub.intro_snapshot = self._snapshot(sub.devices)
         if self.closing:
             sub.closed = "shutdown"  # subscribed while the gateway shuts down: end at once
         self._subscribers.add(sub)
         self._counts[transport] += 1
-        return sub, resume
+        return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
         if sub in self._subscribers:
@@ -211,7 +203,6 @@ class Hub:
         if sub.ping_due:
             sub.ping_due = False
             if not parts:
-                self.stats.pings += 1
                 return PING
         if len(parts) == 1:
             return parts[0]  # the shared object itself, no copy

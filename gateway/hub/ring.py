@@ -21,7 +21,7 @@ _DROPPED: Event = cast(Event, None)
 class Ring:
     """At most ``max_events`` events and ``max_bytes`` of SSE encoding; the oldest go first."""
 
-    __slots__ = ("_events", "_start", "bytes", "dropped", "head", "max_bytes", "max_events")
+    __slots__ = ("_events", "_start", "bytes", "head", "max_bytes", "max_events")
 
     def __init__(self, max_events: int, max_bytes: int) -> None:
         self.max_events = max_events
@@ -31,8 +31,6 @@ class Ring:
         self.bytes = 0
         #: The number of the newest event; 0 before the first.
         self.head = 0
-        #: Events pushed out by the limits (they can no longer be resumed from).
-        self.dropped = 0
 
     def __len__(self) -> int:
         return len(self._events) - self._start
@@ -55,7 +53,6 @@ class Ring:
             # freed now (else up to as many dropped events as live ones stay in memory).
             events[self._start] = _DROPPED
             self._start += 1
-            self.dropped += 1
         if self._start >= 1024 and self._start * 2 >= len(self._events):
             del self._events[: self._start]
             self._start = 0

@@ -10,8 +10,9 @@ import asyncio
 from enum import StrEnum
 
 from gateway.hub.encoding import sse_event, ws_message
-from gateway.hub.event import DEVICE_EVENTS, Event
+from gateway.hub.event import Event
 from gateway.hub.writer import Abortable, DirectWriter
+from pigw.contract.events import DEVICE_EVENTS
 
 
 class Transport(StrEnum):

@@ -8,8 +8,9 @@ kept by the broker and delivered on reconnect. The gateway's availability is ret
 "retained state loaded" marker, see :mod:`gateway.readiness`), ``offline`` as the Last Will and on a
 clean shutdown (a clean disconnect sends no Will).
 
-Reconnects back off exponentially with jitter (0.5 s doubling to 30 s, ±25 %), so a fleet of
-gateways does not hammer a broker that comes back.
+Reconnects back off exponentially with jitter (0.5 s doubling to 30 s, each delay uniform in
+[base/2, base]: :mod:`pigw.backoff`), so a fleet of gateways does not hammer a broker that
+comes back.
 
 Intake without a queue (issue 7, measured in ``docs/events.md``): aiomqtt's message iterator
 creates a task and an ``asyncio.wait`` per message, so at most one message is taken in per loop
@@ -27,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +38,7 @@ from paho.mqtt.properties import Properties
 
 from gateway.readiness import BrokerReadiness
 from gateway.settings import GatewaySettings
+from pigw.backoff import Backoff
 from pigw.contract import ONLINE, Topics, encode_availability
 
 logger = logging.getLogger("gateway.mqtt")
@@ -56,21 +57,6 @@ MIN_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
 #: A connection that lasted at least this long resets the backoff.
 STABLE_AFTER = 10.0
-
-
-class Backoff:
-    def __init__(self, low: float = MIN_BACKOFF, high: float = MAX_BACKOFF) -> None:
-        self.low = low
-        self.high = high
-        self._next = low
-
-    def reset(self) -> None:
-        self._next = self.low
-
-    def next(self) -> float:
-        delay = self._next * random.uniform(0.75, 1.25)
-        self._next = min(self.high, self._next * 2)
-        return delay
 
 
 #: Most MQTT packets read in one socket callback (then other work gets a turn).
@@ -195,7 +181,7 @@ class Bridge:
 
     async def run(self) -> None:
         """Stay connected until cancelled."""
-        backoff = Backoff()
+        backoff = Backoff(MIN_BACKOFF, MAX_BACKOFF)
         client = self._draining = self._make_client()
         while True:
             started = time.monotonic()
@@ -211,7 +197,7 @@ class Bridge:
                 logger.warning(
                     "broker connection: %s%s", exc, hint, extra={"mqtt": self.settings.mqtt_url}
                 )
-            await asyncio.sleep(backoff.next())
+            await asyncio.sleep(backoff.next_delay())
 
     async def _session(self, client: aiomqtt.Client) -> None:
         async with client:

@@ -28,9 +28,10 @@ from starlette.requests import HTTPConnection
 
 from gateway.auth import CHALLENGE, UNAUTHORIZED, Principal, authenticate
 from gateway.hub import StreamSlots, Transport
-from gateway.hub.event import DEVICE_EVENTS, MAX_EVENT_ID
+from gateway.hub.event import MAX_EVENT_ID
 from gateway.runtime import Runtime
 from pigw.contract import is_valid_id
+from pigw.contract.events import DEVICE_EVENTS
 
 #: Filters are bounded like everything else: a stream names at most this many devices.
 MAX_DEVICE_FILTERS: Final = 256

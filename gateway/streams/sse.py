@@ -85,7 +85,7 @@ class SseStream:
             if not hub.can_resume(admission.last_event_id):
                 # The first snapshot is never emptier than the broker's retained state (bounded).
                 await self.readiness.wait_loaded(self.snapshot_wait)
-            sub, _ = hub.subscribe(
+            sub = hub.subscribe(
                 Transport.SSE, admission.devices, admission.types, admission.last_event_id
             )
             try:

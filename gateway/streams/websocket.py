@@ -48,7 +48,7 @@ async def serve(websocket: WebSocket, runtime: Runtime, admission: Admission) ->
         await websocket.accept()
         if not runtime.hub.can_resume(admission.last_event_id):
             await runtime.readiness.wait_loaded(runtime.settings.snapshot_wait)
-        sub, _ = runtime.hub.subscribe(
+        sub = runtime.hub.subscribe(
             Transport.WS, admission.devices, admission.types, admission.last_event_id
         )
         await _run(websocket, runtime, admission.principal, sub)

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from pigw.contract import (
+    ONLINE,
     BacklogEntry,
     DeviceMeta,
     StateMessage,
@@ -26,6 +27,7 @@ from pigw.contract import (
 from tests.support.mqtt import Recorder
 from tests.support.ports import free_port
 from tests.support.processes import ManagedProcess, venv_command
+from tests.support.sse import LineParser
 from tests.support.waiting import wait_until
 
 TOPICS = Topics()
@@ -71,7 +73,7 @@ def backlog(device_point: str, seqs: Sequence[int], boot: str = "b1") -> bytes:
 def announce(mqtt: Recorder, device: str, boot: str = "b1") -> None:
     """Publish a device's retained meta and ``online`` status, as an agent does on connect."""
     mqtt.publish(TOPICS.meta(device), encode_model(meta(device, boot)), retain=True)
-    mqtt.publish(TOPICS.status(device), b"online", retain=True)
+    mqtt.publish(TOPICS.status(device), ONLINE, retain=True)
 
 
 # --- the gateway as a process ------------------------------------------------------------------
@@ -157,6 +159,7 @@ class SseClient:
     headers_seen: dict[str, str] = field(default_factory=dict)
     _client: httpx.Client | None = None
     _response: httpx.Response | None = None
+    _parser: LineParser = field(default_factory=LineParser)
 
     def start(self) -> SseClient:
         threading.Thread(target=self._run, daemon=True).start()
@@ -170,9 +173,8 @@ class SseClient:
                 self._response = response
                 self.headers_seen = dict(response.headers)
                 self.status = response.status_code
-                fields: dict[str, str] = {}
                 for line in response.iter_lines():
-                    self._line(line, fields)
+                    self._line(line)
         except (httpx.HTTPError, RuntimeError):
             pass
         finally:
@@ -181,25 +183,16 @@ class SseClient:
             if self.status is None:
                 self.status = -1
 
-    def _line(self, line: str, fields: dict[str, str]) -> None:
-        if line == "":
-            if "event" in fields or "data" in fields:
-                event = SseEvent(
-                    fields.get("event", "message"), json.loads(fields["data"]), fields.get("id")
-                )
-                with self._lock:
-                    self.events.append(event)
-            fields.clear()
-        elif line.startswith(":"):
-            with self._lock:
-                self.comments.append(line[1:].strip())
-        else:
-            name, _, value = line.partition(":")
-            value = value[1:] if value.startswith(" ") else value
-            if name == "retry":
-                self.retry = int(value)
-            else:
-                fields[name] = value
+    def _line(self, line: str) -> None:
+        parser = self._parser
+        dispatch = parser.feed(line)
+        with self._lock:
+            self.retry = parser.retry
+            if parser.comments:
+                self.comments.extend(parser.comments)
+                parser.comments.clear()
+            if dispatch is not None:
+                self.events.append(SseEvent(dispatch.event, json.loads(dispatch.data), dispatch.id))
 
     def close(self) -> None:
         """Hang up (as a browser tab that is closed) and wait for the reader to notice."""

@@ -14,7 +14,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from gateway.auth import create_token
-from pigw.contract import Ack, AckStatus, Topics, decode_command, encode_model, now_ts
+from pigw.contract import OFFLINE, Ack, AckStatus, Topics, decode_command, encode_model, now_ts
 from tests.gateway.support import Gateway, announce, state
 from tests.support.broker import Mosquitto
 from tests.support.mqtt import Recorder
@@ -106,7 +106,7 @@ def test_refused_commands_never_reach_the_broker(
     assert gateway.post("/api/devices/zz/actuators/relay1", json={"value": 1}).status_code == 404
     assert gateway.post("/api/devices/d1/actuators/zz", json={"value": 1}).status_code == 404
     assert gateway.post("/api/devices/d1/actuators/pwm1", json={"value": 7}).status_code == 422
-    mqtt.publish(T.status("d1"), b"offline", retain=True)
+    mqtt.publish(T.status("d1"), OFFLINE, retain=True)
     wait_until(lambda: not gateway.get("/api/devices/d1").json()["online"], 10)
     assert gateway.post("/api/devices/d1/actuators/relay1", json={"value": 1}).status_code == 409
     assert agent.commands == []

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from gateway.hub import Hub, Resume, Transport
+from gateway.hub import Hub, Transport
 from gateway.hub.event import parse_event_id
+from tests.support.sse import events as sse_events
 
 
 def snapshot_source(devices: frozenset[str] | None) -> str:
@@ -21,15 +22,6 @@ def make_hub(**kwargs: object) -> Hub:
 
 def reading(hub: Hub, device: str = "d1", value: float = 1.0) -> None:
     hub.publish("reading", device, {"device": device, "sensor": "t", "value": value})
-
-
-def sse_events(blob: bytes) -> list[dict[str, str]]:
-    out = []
-    for block in blob.decode().split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        if "event" in fields:
-            out.append(fields)
-    return out
 
 
 def test_events_are_numbered_without_holes_and_encoded_once() -> None:
@@ -45,8 +37,8 @@ def test_events_are_numbered_without_holes_and_encoded_once() -> None:
 def test_a_new_stream_gets_retry_then_a_snapshot_with_the_last_id() -> None:
     hub = make_hub(retry_ms=1500)
     reading(hub)
-    sub, resume = hub.subscribe(Transport.SSE)
-    assert resume is Resume.NEW
+    sub = hub.subscribe(Transport.SSE)
+    assert sub.intro_snapshot is not None and sub.intro_reset is None
     blob = hub.take_sse(sub)
     assert blob.startswith(b"retry: 1500\n\n")
     (snap,) = sse_events(blob)
@@ -59,7 +51,7 @@ def test_a_new_stream_gets_retry_then_a_snapshot_with_the_last_id() -> None:
 
 def test_streams_at_the_same_cursor_share_the_same_bytes_object() -> None:
     hub = make_hub()
-    subs = [hub.subscribe(Transport.SSE)[0] for _ in range(3)]
+    subs = [hub.subscribe(Transport.SSE) for _ in range(3)]
     for sub in subs:
         hub.take_sse(sub)
     for i in range(5):
@@ -72,7 +64,7 @@ def test_streams_at_the_same_cursor_share_the_same_bytes_object() -> None:
 
 def test_filters_apply_to_device_events_but_broker_reaches_everyone() -> None:
     hub = make_hub()
-    sub, _ = hub.subscribe(Transport.SSE, devices=frozenset({"d2"}), types=frozenset({"reading"}))
+    sub = hub.subscribe(Transport.SSE, devices=frozenset({"d2"}), types=frozenset({"reading"}))
     hub.take_sse(sub)
     reading(hub, "d1")
     reading(hub, "d2")
@@ -84,7 +76,7 @@ def test_filters_apply_to_device_events_but_broker_reaches_everyone() -> None:
 
 def test_the_snapshot_is_filtered_by_device() -> None:
     hub = make_hub()
-    sub, _ = hub.subscribe(Transport.SSE, devices=frozenset({"d2"}))
+    sub = hub.subscribe(Transport.SSE, devices=frozenset({"d2"}))
     (snap,) = sse_events(hub.take_sse(sub))
     assert json.loads(snap["data"]) == {"devices": ["d2"]}
 
@@ -93,8 +85,8 @@ def test_resume_within_the_ring_gives_exactly_the_missed_events_and_no_snapshot(
     hub = make_hub()
     for i in range(5):
         reading(hub, value=float(i))
-    sub, resume = hub.subscribe(Transport.SSE, last_event_id="e1-2")
-    assert resume is Resume.HIT
+    sub = hub.subscribe(Transport.SSE, last_event_id="e1-2")
+    assert sub.intro_snapshot is None  # resumed: no snapshot
     events = sse_events(hub.take_sse(sub))
     assert [e["id"] for e in events] == ["e1-3", "e1-4", "e1-5"]
     assert all(e["event"] == "reading" for e in events)
@@ -104,8 +96,8 @@ def test_resume_within_the_ring_gives_exactly_the_missed_events_and_no_snapshot(
 def test_resume_at_the_head_gets_nothing_but_the_retry_hint() -> None:
     hub = make_hub(retry_ms=100)
     reading(hub)
-    sub, resume = hub.subscribe(Transport.SSE, last_event_id="e1-1")
-    assert resume is Resume.HIT
+    sub = hub.subscribe(Transport.SSE, last_event_id="e1-1")
+    assert sub.intro_snapshot is None  # resumed: no snapshot
     assert hub.take_sse(sub) == b"retry: 100\n\n"
 
 
@@ -117,8 +109,7 @@ def test_an_unresumable_id_gets_reset_without_id_then_a_snapshot(last_id: str, r
     hub = make_hub(max_events=16)
     for i in range(40):
         reading(hub, value=float(i))
-    sub, resume = hub.subscribe(Transport.SSE, last_event_id=last_id)
-    assert resume is Resume.MISS
+    sub = hub.subscribe(Transport.SSE, last_event_id=last_id)
     reset, snap = sse_events(hub.take_sse(sub))
     assert reset["event"] == "reset" and "id" not in reset
     assert json.loads(reset["data"]) == {"reason": reason}
@@ -128,7 +119,7 @@ def test_an_unresumable_id_gets_reset_without_id_then_a_snapshot(last_id: str, r
 
 def test_a_stream_that_fell_out_of_the_ring_gets_reset_and_snapshot_then_continues() -> None:
     hub = make_hub(max_events=16)
-    slow, _ = hub.subscribe(Transport.SSE)
+    slow = hub.subscribe(Transport.SSE)
     hub.take_sse(slow)
     for i in range(40):
         reading(hub, value=float(i))
@@ -141,19 +132,9 @@ def test_a_stream_that_fell_out_of_the_ring_gets_reset_and_snapshot_then_continu
     assert live["id"] == "e1-41"
 
 
-def test_the_ring_keeps_its_byte_limit() -> None:
-    hub = make_hub(max_events=10_000, max_bytes=64 * 1024)
-    for i in range(2000):
-        reading(hub, value=float(i))
-    assert hub.ring.bytes <= 64 * 1024
-    assert hub.ring.head == 2000
-    assert hub.ring.first == 2001 - len(hub.ring)
-    assert hub.ring.dropped == 2000 - len(hub.ring)
-
-
 def test_quiet_sse_streams_get_a_ping_from_the_tick_busy_ones_do_not() -> None:
     hub = make_hub(ping_interval=15)
-    quiet, _ = hub.subscribe(Transport.SSE)
+    quiet = hub.subscribe(Transport.SSE)
     hub.take_sse(quiet)
     hub.tick(10.0)
     assert hub.take_sse(quiet) == b""
@@ -193,7 +174,7 @@ class _Writer:
 
 def test_a_write_blocked_past_the_timeout_is_aborted_once_and_counted() -> None:
     hub = make_hub(slow_timeout=30)
-    sub, _ = hub.subscribe(Transport.SSE)
+    sub = hub.subscribe(Transport.SSE)
     aborted: list[bool] = []
     sub.connection = _Connection(aborted)
     sub.sending_since = 100.0
@@ -207,8 +188,8 @@ def test_a_write_blocked_past_the_timeout_is_aborted_once_and_counted() -> None:
 
 def test_close_all_ends_streams_and_refuses_new_ones() -> None:
     hub = make_hub()
-    idle, _ = hub.subscribe(Transport.SSE)
-    blocked, _ = hub.subscribe(Transport.SSE)
+    idle = hub.subscribe(Transport.SSE)
+    blocked = hub.subscribe(Transport.SSE)
     aborted: list[bool] = []
     blocked.connection = _Connection(aborted)
     blocked.sending_since = 0.0
@@ -220,7 +201,7 @@ def test_close_all_ends_streams_and_refuses_new_ones() -> None:
 
 async def test_one_wake_up_per_loop_turn_resolves_every_waiting_stream() -> None:
     hub = make_hub()
-    subs = [hub.subscribe(Transport.SSE)[0] for _ in range(3)]
+    subs = [hub.subscribe(Transport.SSE) for _ in range(3)]
     for sub in subs:
         hub.take_sse(sub)
     waits = [asyncio.create_task(hub.wait(sub)) for sub in subs]
@@ -246,8 +227,8 @@ async def test_one_wake_up_per_loop_turn_resolves_every_waiting_stream() -> None
 
 async def test_cancelling_one_waiting_stream_leaves_the_others_waiting() -> None:
     hub = make_hub()
-    a, _ = hub.subscribe(Transport.SSE)
-    b, _ = hub.subscribe(Transport.SSE)
+    a = hub.subscribe(Transport.SSE)
+    b = hub.subscribe(Transport.SSE)
     hub.take_sse(a)
     hub.take_sse(b)
     wait_a = asyncio.create_task(hub.wait(a))
@@ -262,7 +243,7 @@ async def test_cancelling_one_waiting_stream_leaves_the_others_waiting() -> None
 
 def test_websocket_streams_get_one_text_per_event_with_the_same_ids() -> None:
     hub = make_hub()
-    sub, _ = hub.subscribe(Transport.WS)
+    sub = hub.subscribe(Transport.WS)
     (snap,) = hub.take_ws(sub)
     assert json.loads(snap)["type"] == "snapshot"
     reading(hub)
@@ -280,13 +261,13 @@ def test_event_ids_parse_strictly() -> None:
 def test_a_stream_subscribing_during_shutdown_ends_at_once() -> None:
     hub = make_hub()
     hub.close_all()
-    late, _ = hub.subscribe(Transport.SSE)
+    late = hub.subscribe(Transport.SSE)
     assert late.closed == "shutdown" and hub.has_pending(late)
 
 
 async def test_a_parked_stream_with_a_direct_write_gets_its_batch_without_waking_its_task() -> None:
     hub = make_hub()
-    direct, fallback = hub.subscribe(Transport.SSE)[0], hub.subscribe(Transport.SSE)[0]
+    direct, fallback = hub.subscribe(Transport.SSE), hub.subscribe(Transport.SSE)
     written: list[bytes] = []
     direct.writer = direct_writer = _Writer(written, writable=True)
     fallback.writer = _Writer(written, writable=False)  # above the high-water mark: its task writes

@@ -13,7 +13,7 @@ from gateway.hub import Hub
 from gateway.intake import Intake
 from gateway.rejections import Rejections
 from gateway.state import GapTracker, Registry
-from pigw.contract import Topics, encode_model
+from pigw.contract import ONLINE, Topics, encode_model
 from tests.gateway.support import backlog, meta, state
 
 T = Topics()
@@ -65,7 +65,7 @@ def doc(intake: Intake, device: str = "d1") -> dict[str, Any]:
 
 def test_meta_status_and_a_reading_become_events_and_state(intake: Intake) -> None:
     intake.handle(T.meta("d1"), encode_model(meta("d1")), True)
-    intake.handle(T.status("d1"), b"online", True)
+    intake.handle(T.status("d1"), ONLINE, True)
     intake.handle(T.state("d1", "t"), state(7, 20.5), True)
     assert [name for name, _ in events(intake)] == ["meta", "status", "reading"]
     _, reading = events(intake)[2]
@@ -190,7 +190,7 @@ def test_clearing_the_retained_meta_removes_the_device(intake: Intake) -> None:
 
 
 def test_clearing_the_retained_status_removes_the_device_too(intake: Intake) -> None:
-    intake.handle(T.status("d1"), b"online", True)
+    intake.handle(T.status("d1"), ONLINE, True)
     intake.handle(T.status("d1"), b"", True)
     assert intake.registry.get("d1") is None
 

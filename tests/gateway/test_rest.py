@@ -17,7 +17,7 @@ from gateway.app import create_app
 from gateway.auth import create_token
 from gateway.runtime import Runtime
 from gateway.settings import GatewaySettings
-from pigw.contract import Topics, encode_model
+from pigw.contract import OFFLINE, ONLINE, Topics, encode_model
 from tests.gateway.support import meta, state
 from tests.support.ports import free_port
 
@@ -67,10 +67,10 @@ async def app_factory() -> AsyncIterator[object]:
 def feed(runtime: Runtime) -> None:
     handle = runtime.intake.handle
     handle(T.meta("d1"), encode_model(meta("d1")), True)
-    handle(T.status("d1"), b"online", True)
+    handle(T.status("d1"), ONLINE, True)
     handle(T.state("d1", "t"), state(1, 20.0), True)
     handle(T.meta("d2"), encode_model(meta("d2")), True)
-    handle(T.status("d2"), b"offline", True)
+    handle(T.status("d2"), OFFLINE, True)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -14,8 +14,9 @@ from gateway.intake import Intake
 from gateway.rejections import Rejections
 from gateway.settings import GatewaySettings
 from gateway.state import GapTracker, Registry
-from pigw.contract import Ack, AckStatus, Topics, encode_model
+from pigw.contract import ONLINE, Ack, AckStatus, Topics, encode_model
 from tests.gateway.support import backlog, meta, state
+from tests.support.sse import blocks as sse_events
 
 T = Topics()
 EVERY_TYPE = {"snapshot", "reading", "actuator", "status", "meta", "ack", "broker", "reset"}
@@ -34,9 +35,9 @@ def fed_hub(*transports: Transport) -> tuple[Hub, list[Subscriber]]:
         topics=T, registry=registry, gaps=GapTracker(), hub=hub,
         commands=Commands(registry, T, publish), rejections=Rejections(logging.getLogger("t")),
     )  # fmt: skip
-    subscribers = [hub.subscribe(transport)[0] for transport in transports]
+    subscribers = [hub.subscribe(transport) for transport in transports]
     intake.handle(T.meta("d1"), encode_model(meta("d1")), True)
-    intake.handle(T.status("d1"), b"online", True)
+    intake.handle(T.status("d1"), ONLINE, True)
     intake.handle(T.state("d1", "t"), state(1), True)
     intake.handle(T.state("d1", "relay1"), state(2, True, unit=None), False)
     intake.handle(T.backlog("d1"), backlog("t", [5, 4]), False)
@@ -46,7 +47,7 @@ def fed_hub(*transports: Transport) -> tuple[Hub, list[Subscriber]]:
     intake.handle(T.ack("d1", "relay1"), encode_model(ack), False)
     intake.broker(False)
     intake.handle(T.meta("d1"), b"", True)
-    subscribers += [hub.subscribe(t, last_event_id="other-3")[0] for t in transports]
+    subscribers += [hub.subscribe(t, last_event_id="other-3") for t in transports]
     return hub, subscribers
 
 
@@ -57,18 +58,6 @@ def test_every_event_the_hub_sends_validates_against_the_documented_model() -> N
     for message in messages:
         parsed = schemas.StreamEvent.model_validate(message)
         assert parsed.model_dump(mode="json", exclude_unset=True) == message
-
-
-def sse_events(body: bytes) -> list[dict[str, str]]:
-    """The events of an SSE body as a parser hands them over: field name -> value."""
-    events = []
-    for block in body.decode().split("\n\n"):
-        fields = dict(
-            line.split(": ", 1) for line in block.splitlines() if line[:1] not in ("", ":")
-        )
-        if fields:
-            events.append(fields)
-    return events
 
 
 def test_every_sse_event_validates_against_the_documented_sse_model() -> None:

@@ -112,8 +112,8 @@ def test_the_stream_answers_cors_only_for_allowed_origins(start_gateway: StartGa
 def test_pipelined_requests_on_one_connection_are_answered_in_order(
     start_gateway: StartGateway,
 ) -> None:
-    # pigw's server keeps uvicorn's queue of pipelined requests in a lighter structure
-    # (gateway/server.py, _Pipeline): two requests sent in one write still get two answers, in order.
+    # pigw's server subclasses uvicorn's protocol (gateway/server.py, LimitedHttpToolsProtocol):
+    # two requests sent in one write still get two answers, in order.
     gateway = start_gateway(ready=False)
     request = (
         b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /api/nothing HTTP/1.1\r\nHost: x\r\n\r\n"

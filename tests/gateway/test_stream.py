@@ -9,7 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from pigw.contract import Topics
+from pigw.contract import OFFLINE, Topics
 from tests.gateway.support import (
     Gateway,
     SseClient,
@@ -133,7 +133,7 @@ def test_filters_by_device_and_type_while_broker_events_reach_everyone(
         assert [d["id"] for d in snapshot.data["devices"]] == ["d2"]
         publish_readings(mqtt, "d1", range(1, 4))
         publish_readings(mqtt, "d2", range(1, 4))
-        mqtt.publish(T.status("d2"), b"offline", retain=True)
+        mqtt.publish(T.status("d2"), OFFLINE, retain=True)
         client.wait_for(lambda ev: len(readings(ev)) >= 3, what="d2's readings")
         broker.stop()
         client.wait_count("broker", 1)
@@ -332,7 +332,7 @@ def test_shutdown_with_open_streams_finishes_promptly(
     assert all(wait_until(lambda c=c: c.ended, 10, "the stream to end") for c in clients)
     out = gateway.process.output()
     assert "Cancel" not in out and "Exception in ASGI application" not in out
-    wait_until(lambda: mqtt.on(T.gateway_status("test"))[-1].payload == b"offline", 10)
+    wait_until(lambda: mqtt.on(T.gateway_status("test"))[-1].payload == OFFLINE, 10)
 
 
 def test_max_streams_refuses_with_503(start_gateway: StartGateway, mqtt: Recorder) -> None:

@@ -30,6 +30,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.sse import LineParser
+
 #: A browser's reconnection time before the server sends ``retry:`` (Chromium and Firefox: 3 s).
 BROWSER_RETRY_MS = 3000
 
@@ -166,34 +168,18 @@ class BrowserStream:
                 self._response = response
                 self.connections += 1
                 self._awaiting_first = self.last_event_id is not None
-                fields: dict[str, str] = {}
+                parser = LineParser(retry=self.retry_ms, keep_comments=False)
                 for line in response.iter_lines():
-                    self._line(line, fields)
+                    dispatch = parser.feed(line)
+                    self.retry_ms = parser.retry or self.retry_ms
+                    if dispatch is not None:
+                        self._dispatch(dispatch.event, dispatch.data, dispatch.id)
                 # The server ended the response (shutdown): reconnect like a browser.
                 self.failed_attempts += 1
         except (httpx.HTTPError, OSError, RuntimeError):
             self.failed_attempts += 1
         finally:
             self._response = None
-
-    def _line(self, line: str, fields: dict[str, str]) -> None:
-        if line == "":
-            if "data" in fields:
-                self._dispatch(fields.get("event", "message"), fields["data"], fields.get("id"))
-            fields.clear()
-            return
-        if line.startswith(":"):
-            return
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if name == "retry":
-            if value.isdigit():
-                self.retry_ms = int(value)
-        elif name == "id":
-            if "\0" not in value:
-                fields["id"] = value
-        elif name in ("event", "data"):
-            fields[name] = value
 
     def _dispatch(self, name: str, data_text: str, event_id: str | None) -> None:
         now = time.monotonic()
