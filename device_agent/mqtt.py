@@ -26,8 +26,8 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from device_agent.backoff import Backoff
 from device_agent.settings import AgentSettings
+from pigw.backoff import Backoff
 from pigw.contract import OFFLINE
 
 log = logging.getLogger(__name__)
