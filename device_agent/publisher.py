@@ -25,13 +25,13 @@ from pigw.contract import (
     MAX_BACKLOG_ENTRIES,
     MAX_REPLAY_SPAN,
     ONLINE,
-    Ack,
+    AckReply,
     ContractError,
     Topics,
-    decode_replay,
-    encode_ack,
+    encode_ack_reply,
     encode_availability,
-    encode_backlog,
+    join_backlog,
+    parse_replay,
 )
 
 log = logging.getLogger(__name__)
@@ -201,7 +201,7 @@ class Publisher:
         seqs = tuple(row.seq for row in rows)
         delivery = _Delivery(seqs)
         topic = self.topics.backlog(self.device_id)
-        for message in encode_backlog([row.backlog_entry() for row in rows]):
+        for message in join_backlog(row.backlog_item() for row in rows):
             mid = self._publish(topic, message)
             if mid is None:
                 return None
@@ -224,7 +224,7 @@ class Publisher:
         while True:
             payload = await self._replays.get()
             try:
-                request = decode_replay(payload)
+                from_seq, to_seq = parse_replay(payload)
             except ContractError as exc:
                 self.counters.replay_refused += 1
                 log.warning(
@@ -233,16 +233,16 @@ class Publisher:
                     extra={"topic": self.topics.replay(self.device_id)},
                 )
                 continue
-            rows = self.outbox.between(request.from_seq, request.to_seq, MAX_REPLAY_SPAN)
+            rows = self.outbox.between(from_seq, to_seq, MAX_REPLAY_SPAN)
             if rows and self.online:
                 topic = self.topics.backlog(self.device_id)
-                for message in encode_backlog([row.backlog_entry() for row in rows]):
+                for message in join_backlog(row.backlog_item() for row in rows):
                     self._publish(topic, message)
                 self.counters.replayed_states += len(rows)
             log.info(
                 "replay %d..%d: %d states held",
-                request.from_seq,
-                request.to_seq,
+                from_seq,
+                to_seq,
                 len(rows),
             )
 
@@ -250,11 +250,11 @@ class Publisher:
     def ack(
         self,
         actuator: str,
-        ack: Ack,
+        ack: AckReply,
         response_topic: str | None,
         correlation: bytes | None,
     ) -> None:
-        payload = encode_ack(ack)
+        payload = encode_ack_reply(ack)
         self._publish(self.topics.ack(self.device_id, actuator), payload)
         if response_topic and self.link is not None:
             props = self.link.response_properties(correlation)
