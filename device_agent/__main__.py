@@ -6,6 +6,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+import pigw
 from device_agent.agent import Agent
 from device_agent.config import BoardConfig, ConfigError, load_config
 from device_agent.demo_board import DEMO_DEVICE_ID, demo_board
@@ -44,7 +45,12 @@ def resolve(settings: AgentSettings) -> tuple[BoardConfig, str, Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    settings = load_settings(AgentSettings, argv)
+    args = sys.argv[1:] if argv is None else argv
+    if "--version" in args:
+        # The installed distribution's version (importlib.metadata): what meta's `sw` carries.
+        print(f"pigw-agent {pigw.__version__}")
+        return
+    settings = load_settings(AgentSettings, args)
     configure_logging(settings.log_level, settings.log_format)
     board, device_id, outbox = resolve(settings)
     if settings.check_config:
