@@ -20,16 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import ValidationError
+
 import pigw
-from device_agent.config import (
-    SPI_PINS,
-    BoardConfig,
-    ConfigError,
-    DigitalSensor,
-    parse_config,
-    pin_key,
-)
+from device_agent.config import BoardConfig, ConfigError, parse_config
 from device_agent.discovery import discovery_payload
+from device_agent.kinds import SENSOR_KINDS, EdgeSensor, SampledSensor, SensorBase
+from device_agent.schema import pin_key
 from pigw.contract import DEFAULT_DISCOVERY_PREFIX, DEFAULT_PREFIX, ContractError, Topics, check_id
 
 _PROBLEM = re.compile(r"^bad config key (\S+): (.*)$")
@@ -114,20 +111,17 @@ def pin_uses(doc: dict[str, Any]) -> list[PinUse]:
         if not isinstance(table, dict):
             continue
         kind = table.get("kind")
-        for field in ("pin", "echo", "trigger"):
-            value = table.get(field)
-            if isinstance(value, int | str) and not isinstance(value, bool):
-                uses.append(PinUse(pin_key(value), f"sensors.{sid}.{field}", f"{kind} {field}"))
-        if kind == "adc":
-            port, device = table.get("spi_port", 0), table.get("spi_device", 0)
-            bus = SPI_PINS.get(port) if isinstance(port, int) else None
-            if bus is not None:
-                names = ("MISO", "MOSI", "SCLK")
-                for name, number in zip(names, bus["bus"], strict=True):
-                    uses.append(PinUse(f"GPIO{number}", f"sensors.{sid}", f"SPI{port} {name}"))
-                if isinstance(device, int) and 0 <= device < len(bus["ce"]):
-                    ce = bus["ce"][device]
-                    uses.append(PinUse(f"GPIO{ce}", f"sensors.{sid}", f"SPI{port} CE{device}"))
+        model = _sensor_table(table)
+        if model is not None:  # the kind says which pins it takes (device_agent.kinds)
+            for field, pin in model.pins():
+                uses.append(PinUse(pin_key(pin), f"sensors.{sid}.{field}", f"{kind} {field}"))
+            for number, bus in model.shared_pins():
+                uses.append(PinUse(f"GPIO{number}", f"sensors.{sid}", f"{bus} bus ({kind})"))
+        else:  # a table with a wrong key: its pins as written, so the map is still whole
+            for field in ("pin", "echo", "trigger"):
+                value = table.get(field)
+                if isinstance(value, int | str) and not isinstance(value, bool):
+                    uses.append(PinUse(pin_key(value), f"sensors.{sid}.{field}", f"{kind} {field}"))
         if kind == "ds18b20":
             uses.append(PinUse("GPIO4", f"sensors.{sid}", ONE_WIRE))
     for aid, table in (actuators or {}).items():
@@ -136,6 +130,22 @@ def pin_uses(doc: dict[str, Any]) -> list[PinUse]:
             if isinstance(value, int | str) and not isinstance(value, bool):
                 uses.append(PinUse(pin_key(value), f"actuators.{aid}.pin", str(table.get("kind"))))
     return uses
+
+
+def _sensor_table(table: dict[str, Any]) -> SensorBase | None:
+    kind = SENSOR_KINDS.get(str(table.get("kind")))
+    if kind is None:
+        return None
+    try:
+        model: SensorBase = kind.config.model_validate(table)
+    except ValidationError as exc:
+        # Once more without the wrong keys (their defaults stand in), for the pins of the rest.
+        wrong = {error["loc"][0] for error in exc.errors() if error["loc"]} - {"kind"}
+        try:
+            model = kind.config.model_validate({k: v for k, v in table.items() if k not in wrong})
+        except ValidationError:
+            return None
+    return model
 
 
 def clashes(uses: Sequence[PinUse]) -> list[tuple[PinUse, PinUse]]:
@@ -179,15 +189,17 @@ def report_board(
     write(f"sensors ({len(board.sensors)}):\n")
     for sid, sensor in board.sensors.items():
         unit = f" [{sensor.unit}]" if sensor.unit else ""
-        if isinstance(sensor, DigitalSensor):
+        if isinstance(sensor, EdgeSensor):
             when = (
                 f"on every edge (debounce {sensor.debounce:g} s), heartbeat {sensor.heartbeat:g} s"
             )
-        else:
+        elif isinstance(sensor, SampledSensor):
             when = (
                 f"every {sensor.interval:g} s when it moved more than {sensor.deadband:g}, "
                 f"heartbeat {sensor.heartbeat:g} s"
             )
+        else:
+            when = f"heartbeat {sensor.heartbeat:g} s"
         write(f"  {topics.state(device_id, sid)}  {sensor.kind}{unit}: {when}\n")
         write(f"  {topics.availability(device_id, sid)}  online/offline (retained)\n")
     write(f"actuators ({len(board.actuators)}):\n")

@@ -95,7 +95,7 @@ def test_pins_lists_every_use_and_every_clash_the_agent_refuses(tmp_path: Path) 
     code, text = run_check("pins", "--config", str(path))
     assert code == 1
     assert "GPIO17   digital pin" in text and "sensors.door.pin (line 6)" in text
-    assert "GPIO11   SPI0 SCLK" in text  # the ADC's bus
+    assert "GPIO11   SPI0 bus (adc)" in text  # the ADC's bus
     assert (
         "clash: GPIO17: sensors.dist.trigger (line 16) is already used by sensors.door.pin (line 6)"
         in text
