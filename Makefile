@@ -50,6 +50,11 @@ dist: venv web
 	@test -f $(WEB)/dist/index.html || { echo "pigw: no dashboard build in $(WEB)/dist" >&2; exit 1; }
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist .
+	@# The systemd units for a pipx install (commands in /usr/local/bin) and their example settings.
+	for unit in pigw-agent pigw-gateway; do \
+		sed 's#/opt/pigw/.venv/bin/#/usr/local/bin/#' deploy/systemd/$$unit.service > dist/$$unit.service; \
+	done
+	cp deploy/systemd/agent.env.example deploy/systemd/gateway.env.example dist/
 	@ls -l dist
 
 check: lint typecheck web-check
