@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pigw
-from device_agent import board_check
 from device_agent.agent import Agent
 from device_agent.config import BoardConfig, ConfigError, load_config
 from device_agent.demo_board import DEMO_DEVICE_ID, demo_board
@@ -48,6 +47,8 @@ def resolve(settings: AgentSettings) -> tuple[BoardConfig, str, Path]:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] in (["check"], ["pins"]):
+        from device_agent import board_check  # noqa: PLC0415 - only these commands pay for it
+
         raise SystemExit(board_check.main(args))
     if "--version" in args:
         # The installed distribution's version (importlib.metadata): what meta's `sw` carries.
