@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -49,7 +50,13 @@ def main(argv: list[str] | None = None) -> None:
     if args[:1] in (["check"], ["pins"]):
         from device_agent import board_check  # noqa: PLC0415 - only these commands pay for it
 
-        raise SystemExit(board_check.main(args))
+        try:
+            code = board_check.main(args)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `pigw-agent check … | head`: the reader left, not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = 0
+        raise SystemExit(code)
     if "--version" in args:
         # The installed distribution's version (importlib.metadata): what meta's `sw` carries.
         print(f"pigw-agent {pigw.__version__}")
