@@ -12,7 +12,7 @@ BIN    := $(VENV)/bin
 WEB    := gateway/web
 STAMP  := $(VENV)/.pigw-installed
 
-.PHONY: demo test check lint typecheck pytest bench web venv system-deps-demo system-deps-test system-deps-bench clean
+.PHONY: demo test check lint typecheck pytest bench web venv dist system-deps-demo system-deps-test system-deps-bench clean
 
 demo: system-deps-demo venv web
 	$(BIN)/python scripts/demo.py
@@ -44,6 +44,19 @@ web:
 		cd $(WEB) && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build; \
 	else echo "pigw: the dashboard is not built yet ($(WEB)/package.json does not exist)"; fi
 
+# The sdist and the wheel in dist/ (docs/deployment.md): the wheel's gateway package carries the
+# dashboard's build, so `pipx install pigw-*.whl[gateway]` serves `/` with no Node on the machine.
+dist: venv web
+	@test -f $(WEB)/dist/index.html || { echo "pigw: no dashboard build in $(WEB)/dist" >&2; exit 1; }
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	@# The systemd units for a pipx install (commands in /usr/local/bin) and their example settings.
+	for unit in pigw-agent pigw-gateway; do \
+		sed 's#/opt/pigw/.venv/bin/#/usr/local/bin/#' deploy/systemd/$$unit.service > dist/$$unit.service; \
+	done
+	cp deploy/systemd/agent.env.example deploy/systemd/gateway.env.example dist/
+	@ls -l dist
+
 check: lint typecheck web-check
 
 # The dashboard's checks, once its source exists: ESLint + tsc --noEmit (npm run lint), Vitest.
@@ -68,4 +81,4 @@ bench: system-deps-bench venv
 	$(BIN)/python -m bench.agent $(BENCH_AGENT_ARGS)
 
 clean:
-	rm -rf $(VENV) .run .mypy_cache .pytest_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist
+	rm -rf $(VENV) .run dist build .mypy_cache .pytest_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist

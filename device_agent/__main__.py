@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
+import pigw
 from device_agent.agent import Agent
 from device_agent.config import BoardConfig, ConfigError, load_config
 from device_agent.demo_board import DEMO_DEVICE_ID, demo_board
@@ -44,7 +46,22 @@ def resolve(settings: AgentSettings) -> tuple[BoardConfig, str, Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    settings = load_settings(AgentSettings, argv)
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] in (["check"], ["pins"]):
+        from device_agent import board_check  # noqa: PLC0415 - only these commands pay for it
+
+        try:
+            code = board_check.main(args)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `pigw-agent check … | head`: the reader left, not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = 0
+        raise SystemExit(code)
+    if "--version" in args:
+        # The installed distribution's version (importlib.metadata): what meta's `sw` carries.
+        print(f"pigw-agent {pigw.__version__}")
+        return
+    settings = load_settings(AgentSettings, args)
     configure_logging(settings.log_level, settings.log_format)
     board, device_id, outbox = resolve(settings)
     if settings.check_config:

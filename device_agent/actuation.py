@@ -18,7 +18,7 @@ from device_agent.hardware.board import Board
 from device_agent.mqtt import Incoming
 from device_agent.publisher import Publisher
 from device_agent.session_backlog import SessionBacklog
-from pigw.contract import Ack, AckStatus, ActuatorKind, format_ts
+from pigw.contract import AckReply, AckStatus, ActuatorKind, format_ts
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class Actuation:
             pacing=pacing,
         )
 
-    def _ack(self, actuator_id: str, message: Incoming, ack: Ack) -> None:
+    def _ack(self, actuator_id: str, message: Incoming, ack: AckReply) -> None:
         if not message.retain:  # a refused retained copy must not shadow the real command
             self.recent.remember(ack)
         reply_to = message.response_topic
@@ -149,5 +149,5 @@ class Actuation:
 
 def make_ack(
     cid: str | None, status: AckStatus, value: bool | float | None, error: str | None
-) -> Ack:
-    return Ack(cid=cid, status=status, value=value, ts=format_ts(datetime.now(UTC)), error=error)
+) -> AckReply:
+    return AckReply(cid, status, value, format_ts(datetime.now(UTC)), error)

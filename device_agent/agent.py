@@ -27,14 +27,13 @@ from device_agent.sensing import Sensing
 from device_agent.settings import AgentSettings
 from pigw.contract import (
     ActuatorKind,
-    ActuatorMeta,
     ContractError,
-    DeviceMeta,
+    DeviceDescription,
+    PointDescription,
     SensorKind,
-    SensorMeta,
     TopicKind,
     Topics,
-    encode_model,
+    encode_description,
 )
 
 log = logging.getLogger(__name__)
@@ -47,11 +46,13 @@ def software_version() -> str:
     return pigw.__version__
 
 
-def build_meta(board: BoardConfig, device_id: str, boot: str) -> DeviceMeta:
-    sensors: dict[str, SensorMeta] = {}
+def build_meta(board: BoardConfig, device_id: str, boot: str) -> DeviceDescription:
+    """The retained meta: every contract field of every entry, ``None`` (``null``) where it does
+    not apply (a digital input has no interval or deadband, the CPU temperature no pin)."""
+    sensors: dict[str, PointDescription] = {}
     for sid, s in board.sensors.items():
         sampled = s if isinstance(s, SampledSensor) else None
-        sensors[sid] = SensorMeta(
+        sensors[sid] = PointDescription(
             kind=SensorKind(s.kind),
             unit=s.unit,
             device_class=s.device_class,
@@ -62,10 +63,10 @@ def build_meta(board: BoardConfig, device_id: str, boot: str) -> DeviceMeta:
             name=s.name,
         )
     actuators = {
-        aid: ActuatorMeta(kind=ActuatorKind(a.kind), pin=a.pin, name=a.name)
+        aid: PointDescription(kind=ActuatorKind(a.kind), pin=a.pin, settable=True, name=a.name)
         for aid, a in board.actuators.items()
     }
-    return DeviceMeta(
+    return DeviceDescription(
         id=device_id,
         name=board.device.display_name(device_id),
         model=board.device.model,
@@ -101,7 +102,7 @@ class Agent:
         except Exception:
             outbox.close()
             raise
-        meta = encode_model(build_meta(self.config, self.device_id, self.boot))
+        meta = encode_description(build_meta(self.config, self.device_id, self.boot))
         discovery = None
         if self.config.homeassistant.discovery:
             doc = discovery_payload(self.config, self.device_id, self.topics, software_version())

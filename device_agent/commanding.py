@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pigw.contract import (
-    Ack,
+    AckReply,
     AckStatus,
     ActuatorKind,
     ContractError,
@@ -36,7 +36,7 @@ class Decision:
     execute: bool | float | None = None
     status: AckStatus | None = None
     error: str | None = None
-    repeat: Ack | None = None
+    repeat: AckReply | None = None
 
 
 class RecentCommands:
@@ -45,12 +45,12 @@ class RecentCommands:
 
     def __init__(self, limit: int = 1024) -> None:
         self.limit = limit
-        self._acks: OrderedDict[str, Ack] = OrderedDict()
+        self._acks: OrderedDict[str, AckReply] = OrderedDict()
 
-    def get(self, cid: str) -> Ack | None:
+    def get(self, cid: str) -> AckReply | None:
         return self._acks.get(cid)
 
-    def remember(self, ack: Ack) -> None:
+    def remember(self, ack: AckReply) -> None:
         if ack.cid is None:
             return
         self._acks[ack.cid] = ack

@@ -75,7 +75,7 @@ class OutboxSection(Strict):
 
     path: Path | None = None
     #: seconds between group commits (the SD-card write rate)
-    commit_interval: Annotated[float, Field(gt=0, le=60)] = 1.0
+    commit_interval: Annotated[float, Field(gt=0, le=60)] = 5.0
     #: commit early when this many rows wait
     batch_rows: Annotated[int, Field(ge=1, le=100_000)] = 500
     #: acknowledged rows kept for replay: at most this many ...

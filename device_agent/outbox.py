@@ -2,11 +2,15 @@
 (for replay requests). SQLite in WAL mode, group-committed (docs/agent.md, "Outbox").
 
 Write path: :meth:`Outbox.append` only queues the row in memory; :meth:`Outbox.commit` writes the
-queued rows, the "acknowledged through" watermark and the pruning in ONE transaction. The agent
-commits every ``commit_interval`` (1 s) or when ``batch_rows`` rows wait, so an SD card sees at
-most one small write per second however busy the sensors are. With ``synchronous=NORMAL`` a
-committed transaction survives the process being killed at any instant (SIGKILL, OOM); a power cut
-may lose the last commits before the next checkpoint, but never corrupts the file.
+queued rows and the "acknowledged through" watermark in ONE transaction (and, once a minute, the
+pruning). The agent commits every ``commit_interval`` (5 s) or when ``batch_rows`` rows wait, so an
+SD card sees one small write every few seconds however busy the sensors are. Pages are 1 KiB (a
+commit of a few readings rewrites a few KiB, not a few 4 KiB pages), and each commit is fsync'd
+(``synchronous=FULL``): a committed transaction survives the process being killed at any instant
+(SIGKILL, OOM) and a power cut alike, and the file is never corrupted. What a kill or a power cut
+may lose is what was not committed yet: the readings of the last ``commit_interval`` seconds (the
+"power-cut window", docs/agent.md, "Outbox"; tests/reliability/test_outbox_power_cut.py holds the
+outbox to it).
 
 "Acknowledged to the caller" means committed: :meth:`commit` returns the highest seq that is now
 on disk, and :attr:`Outbox.durable_through` keeps it.
@@ -29,6 +33,12 @@ from device_agent.readings import StoredState
 from device_agent.sequence import SeqBlocks
 
 log = logging.getLogger(__name__)
+
+#: Bytes per database page for new files (SQLite's default is 4096); older files are converted once.
+PAGE_SIZE = 1024
+#: Seconds between prunings of the retention policy's rows (between, the table may hold one
+#: interval's readings beyond ``keep_acked_rows``); the ``max_rows`` bound is checked at every commit.
+PRUNE_INTERVAL = 60.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS states (
@@ -70,17 +80,35 @@ class Outbox:
         self.dropped = 0  # unacknowledged rows dropped by the size/age bound (persisted)
         self.commits = 0  # transactions written since start (the SD-card write count)
         self.durable_through = -1
+        self._pruned_at = float("-inf")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, isolation_level=None)
+            self._set_page_size()
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise OutboxError(f"cannot open outbox {path}: {exc}") from exc
         self.seqs = self._resume()
 
     # --- start-up ---------------------------------------------------------------------------
+    def _set_page_size(self) -> None:
+        """1 KiB pages; a file from an older agent (4 KiB pages) is rewritten once (VACUUM)."""
+        (size,) = self._db.execute("PRAGMA page_size").fetchone()
+        if size == PAGE_SIZE:
+            return
+        (tables,) = self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        self._db.execute("PRAGMA journal_mode=DELETE")
+        self._db.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        if tables:
+            log.info(
+                "outbox: converting to %d-byte pages (once)",
+                PAGE_SIZE,
+                extra={"outbox": str(self.path)},
+            )
+            self._db.execute("VACUUM")
+
     def _resume(self) -> SeqBlocks:
         meta = dict(self._db.execute("SELECT key, value FROM agent_meta").fetchall())
         highest = self._db.execute("SELECT MAX(seq) FROM states").fetchone()[0]
@@ -101,7 +129,7 @@ class Outbox:
         # From here on a crash must resume above this bound: reserve the first block now and
         # forget the clean-shutdown marker, in one fsync'd transaction.
         bound = seqs.reserve_ahead()
-        self._write_meta({"reserved_through": bound}, durable=True, delete=("clean_next",))
+        self._write_meta({"reserved_through": bound}, delete=("clean_next",))
         if meta and "clean_next" not in meta:
             log.warning(
                 "outbox: the previous run did not shut down cleanly; seq resumes at %d",
@@ -116,7 +144,7 @@ class Outbox:
         seq, bound = self.seqs.next()
         if bound is not None:
             self._flush_rows()
-            self._write_meta({"reserved_through": bound}, durable=True)
+            self._write_meta({"reserved_through": bound})
         return seq
 
     def append(self, state: StoredState) -> None:
@@ -168,7 +196,7 @@ class Outbox:
         """Commit, record the exact next seq (a clean restart continues without a gap), close."""
         try:
             self.commit()
-            self._write_meta({"clean_next": self.seqs.next_seq}, durable=True)
+            self._write_meta({"clean_next": self.seqs.next_seq})
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             self._db.close()
@@ -226,7 +254,11 @@ class Outbox:
 
     def _prune(self) -> None:
         policy = self.policy
-        now_ms = int(self.clock() * 1000)
+        now = self.clock()
+        if now - self._pruned_at < PRUNE_INTERVAL and self._rows <= policy.max_rows:
+            return  # rewriting the oldest pages every commit would double the writes
+        self._pruned_at = now
+        now_ms = int(now * 1000)
         # Acknowledged rows kept for replay: the newest keep_acked_rows, none older than the age.
         cursor = self._db.execute(
             "DELETE FROM states WHERE seq <= ? AND (seq <= ? OR ts_ms < ?)",
@@ -266,12 +298,8 @@ class Outbox:
             list(values.items()),
         )
 
-    def _write_meta(
-        self, values: dict[str, int], durable: bool, delete: tuple[str, ...] = ()
-    ) -> None:
+    def _write_meta(self, values: dict[str, int], delete: tuple[str, ...] = ()) -> None:
         try:
-            if durable:
-                self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("BEGIN IMMEDIATE")
             self._upsert(values)
             for key in delete:
@@ -281,9 +309,6 @@ class Outbox:
         except sqlite3.Error as exc:
             self._rollback()
             raise OutboxError(f"outbox write failed: {exc}") from exc
-        finally:
-            if durable:
-                self._db.execute("PRAGMA synchronous=NORMAL")
 
     def _rollback(self) -> None:
         try:

@@ -6,6 +6,12 @@ marks it delivered. On every (re)connect: status, meta, discovery, per-sensor av
 current state (original seq), then the backlog of what the broker never acknowledged, oldest
 first, one batch at a time. Replay requests are answered from the outbox on ``backlog``.
 
+The backlog also carries the states the broker acknowledged in the last
+:data:`RECENT_ACKED_WINDOW` seconds before the link dropped: a broker that stops or dies right after
+a PUBACK may never have forwarded that message, and a consumer that does not ask for replay
+(Node-RED, Telegraf, a plain subscriber) would see a seq gap. Consumers drop a repeated
+``(device, seq)`` (CONTRACT.md), so the repeat costs nothing but a few bytes.
+
 Runs on the agent's loop only.
 """
 
@@ -15,6 +21,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,18 +32,23 @@ from pigw.contract import (
     MAX_BACKLOG_ENTRIES,
     MAX_REPLAY_SPAN,
     ONLINE,
-    Ack,
+    AckReply,
     ContractError,
     Topics,
-    decode_replay,
-    encode_ack,
+    encode_ack_reply,
     encode_availability,
-    encode_backlog,
+    join_backlog,
+    parse_replay,
 )
 
 log = logging.getLogger(__name__)
 
 REPLAY_QUEUE = 8  # replay requests waiting at most; more are dropped (counted)
+#: Seconds before the last PUBACK of a link whose acknowledged states are sent again after the
+#: reconnect (they may have been acknowledged and never forwarded).
+RECENT_ACKED_WINDOW = 2.0
+#: Acknowledged states remembered for that, at most (the oldest are forgotten first).
+RECENT_ACKED_LIMIT = MAX_BACKLOG_ENTRIES
 
 
 @dataclass(slots=True)
@@ -46,6 +58,8 @@ class _Delivery:
 
     seqs: tuple[int, ...]
     mids: set[int] = field(default_factory=set)
+    #: the states themselves, remembered for a while once acknowledged (RECENT_ACKED_WINDOW)
+    states: tuple[StoredState, ...] = ()
 
 
 @dataclass(slots=True)
@@ -55,6 +69,8 @@ class Counters:
     replayed_states: int = 0
     replay_refused: int = 0
     replay_dropped: int = 0
+    #: acknowledged states sent again in a backlog after a reconnect (RECENT_ACKED_WINDOW)
+    recent_resent: int = 0
     publish_refused: int = 0
     #: Messages on the agent's subscriptions it could not place (Agent._dispatch).
     malformed: int = 0
@@ -89,6 +105,8 @@ class Publisher:
         self._replays: asyncio.Queue[bytes] = asyncio.Queue(REPLAY_QUEUE)
         self._state_topics: dict[str, str] = {}
         self._generation = 0
+        self._recent_acked: deque[tuple[float, StoredState]] = deque(maxlen=RECENT_ACKED_LIMIT)
+        self._resend: list[StoredState] = []
 
     @property
     def online(self) -> bool:
@@ -117,7 +135,7 @@ class Publisher:
             topic = self._state_topics[stored.point] = self.topics.state(
                 self.device_id, stored.point
             )
-        self._track(self._publish(topic, stored.payload, retain=True), (stored.seq,))
+        self._track(self._publish(topic, stored.payload, retain=True), (stored,))
 
     def set_availability(self, sensor: str, online: bool) -> None:
         self.availability[sensor] = online
@@ -142,6 +160,7 @@ class Publisher:
         )
 
     def on_disconnected(self) -> None:
+        self._resend = self._recently_acked()
         if self._backlog_task is not None:
             self._backlog_task.cancel()
             self._backlog_task = None
@@ -171,6 +190,9 @@ class Publisher:
             log.error("the broker refused a publish (mid %d, seqs %s)", mid, delivery.seqs[:3])
         delivery.mids.discard(mid)
         if not delivery.mids:
+            if delivery.states:
+                now = time.monotonic()
+                self._recent_acked.extend((now, stored) for stored in delivery.states)
             self.outbox.mark_acked(delivery.seqs)
             self._inflight_seqs.difference_update(delivery.seqs)
             self._batch_done.set()
@@ -180,11 +202,31 @@ class Publisher:
         return len(self._deliveries)
 
     # --- backlog and replay ------------------------------------------------------------------
+    def _recently_acked(self) -> list[StoredState]:
+        """States acknowledged in the last :data:`RECENT_ACKED_WINDOW` seconds of the link (before
+        its last PUBACK), oldest first; the memory of them is cleared."""
+        recent = self._recent_acked
+        if not recent:
+            return []
+        cut = recent[-1][0] - RECENT_ACKED_WINDOW
+        chosen = {stored.seq: stored for acked_at, stored in recent if acked_at >= cut}
+        recent.clear()
+        return [chosen[seq] for seq in sorted(chosen)]
+
     async def _drain_backlog(self) -> None:
-        """Unacknowledged states, oldest first, one batch in flight at a time."""
+        """The states acknowledged just before the link dropped, then the unacknowledged ones;
+        oldest first, one batch in flight at a time."""
         sent = 0
         while self.online:
-            rows = self.outbox.unacknowledged(self._inflight_seqs, MAX_BACKLOG_ENTRIES)
+            if self._resend:
+                # A point's current state was just republished on connect: not twice.
+                rows = [row for row in self._resend if self.current.get(row.point) is not row]
+                self._resend = []
+                self.counters.recent_resent += len(rows)
+                if not rows:
+                    continue
+            else:
+                rows = self.outbox.unacknowledged(self._inflight_seqs, MAX_BACKLOG_ENTRIES)
             if not rows:
                 break
             delivery = self._send_backlog(rows)
@@ -199,9 +241,9 @@ class Publisher:
 
     def _send_backlog(self, rows: list[StoredState]) -> _Delivery | None:
         seqs = tuple(row.seq for row in rows)
-        delivery = _Delivery(seqs)
+        delivery = _Delivery(seqs, states=tuple(rows))
         topic = self.topics.backlog(self.device_id)
-        for message in encode_backlog([row.backlog_entry() for row in rows]):
+        for message in join_backlog(row.backlog_item() for row in rows):
             mid = self._publish(topic, message)
             if mid is None:
                 return None
@@ -224,7 +266,7 @@ class Publisher:
         while True:
             payload = await self._replays.get()
             try:
-                request = decode_replay(payload)
+                from_seq, to_seq = parse_replay(payload)
             except ContractError as exc:
                 self.counters.replay_refused += 1
                 log.warning(
@@ -233,16 +275,16 @@ class Publisher:
                     extra={"topic": self.topics.replay(self.device_id)},
                 )
                 continue
-            rows = self.outbox.between(request.from_seq, request.to_seq, MAX_REPLAY_SPAN)
+            rows = self.outbox.between(from_seq, to_seq, MAX_REPLAY_SPAN)
             if rows and self.online:
                 topic = self.topics.backlog(self.device_id)
-                for message in encode_backlog([row.backlog_entry() for row in rows]):
+                for message in join_backlog(row.backlog_item() for row in rows):
                     self._publish(topic, message)
                 self.counters.replayed_states += len(rows)
             log.info(
                 "replay %d..%d: %d states held",
-                request.from_seq,
-                request.to_seq,
+                from_seq,
+                to_seq,
                 len(rows),
             )
 
@@ -250,11 +292,11 @@ class Publisher:
     def ack(
         self,
         actuator: str,
-        ack: Ack,
+        ack: AckReply,
         response_topic: str | None,
         correlation: bytes | None,
     ) -> None:
-        payload = encode_ack(ack)
+        payload = encode_ack_reply(ack)
         self._publish(self.topics.ack(self.device_id, actuator), payload)
         if response_topic and self.link is not None:
             props = self.link.response_properties(correlation)
@@ -274,10 +316,11 @@ class Publisher:
             self.counters.publish_refused += 1
         return mid
 
-    def _track(self, mid: int | None, seqs: tuple[int, ...]) -> None:
+    def _track(self, mid: int | None, states: tuple[StoredState, ...]) -> None:
         if mid is None:
             return
-        self._deliveries[mid] = _Delivery(seqs, {mid})
+        seqs = tuple(stored.seq for stored in states)
+        self._deliveries[mid] = _Delivery(seqs, {mid}, states)
         self._inflight_seqs.update(seqs)
 
     def describe(self) -> dict[str, Any]:

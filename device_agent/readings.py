@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pigw.contract import BacklogEntry, StateMessage, decode_state, encode_state, format_ts
+from pigw.contract import backlog_item, encode_state_fields, format_ts
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +21,9 @@ class StoredState:
     payload: bytes
     ts_ms: int
 
-    def backlog_entry(self) -> BacklogEntry:
-        state = decode_state(self.payload)
-        point = {"sensor": self.point} if self.is_sensor else {"actuator": self.point}
-        return BacklogEntry(**state.model_dump(), **point)
+    def backlog_item(self) -> bytes:
+        """This state as one entry of a backlog message (``sensor``/``actuator``, ``hist``)."""
+        return backlog_item(self.payload, self.point, self.is_sensor)
 
 
 def build_state(
@@ -38,5 +37,5 @@ def build_state(
     now: float,
 ) -> StoredState:
     """Encode a new state message (``now`` is POSIX time in seconds)."""
-    message = StateMessage(value=value, unit=unit, ts=format_ts(now), seq=seq, boot=boot)
-    return StoredState(seq, point, is_sensor, encode_state(message), int(now * 1000))
+    payload = encode_state_fields(value, unit, format_ts(now), seq, boot)
+    return StoredState(seq, point, is_sensor, payload, int(now * 1000))

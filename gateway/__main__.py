@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+import pigw
 from gateway.auth import TokenFileError, create_token
 from gateway.server import serve
 from gateway.settings import GatewaySettings, is_loopback
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["token"]:
         raise SystemExit(token_main(args[1:]))
+    if "--version" in args:
+        print(f"pigw-gateway {pigw.__version__}")  # the installed distribution's version
+        return
     settings = load_settings(GatewaySettings, args)
     configure_logging(settings.log_level, settings.log_format)
     if settings.open_access and not is_loopback(settings.host):

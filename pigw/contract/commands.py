@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from pigw.contract.errors import ContractError
+from pigw.contract.kinds import DIMMABLE_ACTUATOR_KINDS, ActuatorKind
 from pigw.contract.limits import MAX_CID_LENGTH, MAX_STATE_BYTES
-from pigw.contract.meta import DIMMABLE_ACTUATOR_KINDS, ActuatorKind
 from pigw.contract.timefmt import format_ts, parse_deadline
 
 #: A command's value before it is checked against an actuator: as the sender wrote it.

@@ -2,38 +2,29 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pigw.contract.ids import ID_REGEX, RESERVED_IDS
+from pigw.contract.kinds import (
+    BINARY_SENSOR_KINDS,
+    DIMMABLE_ACTUATOR_KINDS,
+    ActuatorKind,
+    SensorKind,
+)
 from pigw.contract.limits import MAX_TEXT_LENGTH
 
+__all__ = [
+    "BINARY_SENSOR_KINDS",
+    "DIMMABLE_ACTUATOR_KINDS",
+    "ActuatorKind",
+    "ActuatorMeta",
+    "DeviceMeta",
+    "SensorKind",
+    "SensorMeta",
+]
 
-class SensorKind(StrEnum):
-    DIGITAL = "digital"
-    MOTION = "motion"
-    DISTANCE = "distance"
-    LIGHT = "light"
-    ADC = "adc"
-    DS18B20 = "ds18b20"
-    CPU_TEMPERATURE = "cpu_temperature"
-    LOAD_AVERAGE = "load_average"
-    DISK_USAGE = "disk_usage"
-
-
-class ActuatorKind(StrEnum):
-    RELAY = "relay"
-    LED = "led"
-    PWM_LED = "pwm_led"
-    BUZZER = "buzzer"
-
-
-#: Sensors whose value is ``true``/``false``; every other sensor kind reports a number.
-BINARY_SENSOR_KINDS = frozenset({SensorKind.DIGITAL, SensorKind.MOTION})
-#: Actuators driven by a number in [0, 1]; every other actuator kind is on/off.
-DIMMABLE_ACTUATOR_KINDS = frozenset({ActuatorKind.PWM_LED})
 
 Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]
 PointId = Annotated[str, Field(pattern=ID_REGEX)]

@@ -8,10 +8,8 @@ contract names). Nothing else in pigw calls ``json.loads`` on a payload.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from enum import StrEnum
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -37,6 +35,38 @@ from pigw.contract.limits import (
 )
 from pigw.contract.meta import DeviceMeta, PointId
 from pigw.contract.timefmt import TS_PATTERN
+from pigw.contract.wire import (
+    OFFLINE,
+    ONLINE,
+    AckStatus,
+    dumps,
+    encode_ack_fields,
+    encode_availability,
+    encode_state_fields,
+    join_backlog,
+)
+
+__all__ = [
+    "OFFLINE",
+    "ONLINE",
+    "Ack",
+    "AckStatus",
+    "BacklogEntry",
+    "ReplayRequest",
+    "StateMessage",
+    "Value",
+    "decode_ack",
+    "decode_availability",
+    "decode_backlog",
+    "decode_meta",
+    "decode_replay",
+    "decode_state",
+    "encode_ack",
+    "encode_availability",
+    "encode_backlog",
+    "encode_model",
+    "encode_state",
+]
 
 #: A sequence number: a JSON integer (not a float, not a bool, not a string) in [0, 2^53).
 Seq = Annotated[int, Field(strict=True, ge=0, lt=SEQ_LIMIT)]
@@ -46,9 +76,6 @@ FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 #: A reading's value: true/false for digital inputs and on/off outputs, a finite number otherwise.
 Value = StrictBool | StrictInt | FiniteFloat
 Cid = Annotated[str, Field(min_length=1, max_length=MAX_CID_LENGTH)]
-
-ONLINE: bytes = b"online"
-OFFLINE: bytes = b"offline"
 
 
 class StateMessage(BaseModel):
@@ -98,13 +125,6 @@ class ReplayRequest(BaseModel):
         if self.to_seq - self.from_seq >= MAX_REPLAY_SPAN:
             raise ValueError(f"a replay request spans at most {MAX_REPLAY_SPAN} seqs")
         return self
-
-
-class AckStatus(StrEnum):
-    OK = "ok"
-    ERROR = "error"
-    REJECTED = "rejected"
-    EXPIRED = "expired"
 
 
 class Ack(BaseModel):
@@ -204,52 +224,34 @@ def decode_availability(payload: bytes) -> bool:
 # --- encoding ------------------------------------------------------------------------------
 
 
-def _dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
-
-
 def encode_model(model: BaseModel) -> bytes:
-    """Compact JSON of a payload model, leaving out optional fields that are unset (``None``)."""
-    return _dumps(model.model_dump(mode="json", exclude_none=True))
+    """Compact JSON of a payload model, leaving out optional fields that are unset (``None``).
+    (A :class:`DeviceMeta` keeps every field: see :func:`encode_meta`.)"""
+    if isinstance(model, DeviceMeta):
+        return encode_meta(model)
+    return dumps(model.model_dump(mode="json", exclude_none=True))
 
 
-_STATE_FIELDS = {"value", "unit", "ts", "seq", "boot"}
+def encode_meta(meta: DeviceMeta) -> bytes:
+    """A device description with every field of every entry, ``null`` where it does not apply
+    (the same shape as :func:`pigw.contract.description.encode_description`)."""
+    return dumps(meta.model_dump(mode="json"))
 
 
 def encode_state(state: StateMessage) -> bytes:
     """A state's wire form. ``unit`` is kept (as ``null``) so consumers find the same keys always."""
-    return _dumps(state.model_dump(mode="json", include=_STATE_FIELDS))
+    return encode_state_fields(state.value, state.unit, state.ts, state.seq, state.boot)
 
 
 def encode_backlog(entries: Sequence[BacklogEntry]) -> list[bytes]:
     """Backlog messages for ``entries`` (oldest first): as few messages as the limits allow, each a
     JSON array of entries with ``sensor`` or ``actuator`` and ``"hist": true``, in order."""
-    messages: list[bytes] = []
-    batch: list[bytes] = []
-    size = 2  # the brackets
-    for entry in entries:
-        item = _dumps(entry.model_dump(mode="json", exclude_none=True))
-        if batch and (
-            len(batch) == MAX_BACKLOG_ENTRIES or size + len(item) + 1 > MAX_BACKLOG_BYTES
-        ):
-            messages.append(b"[" + b",".join(batch) + b"]")
-            batch, size = [], 2
-        batch.append(item)
-        size += len(item) + 1
-    if batch:
-        messages.append(b"[" + b",".join(batch) + b"]")
-    return messages
-
-
-_ACK_KEPT = {"cid", "status", "value", "ts"}
+    return join_backlog(
+        dumps(entry.model_dump(mode="json", exclude_none=True)) for entry in entries
+    )
 
 
 def encode_ack(ack: Ack) -> bytes:
     """An ack's wire form: ``cid``, ``status``, ``value`` and ``ts`` always (``null`` when unset,
     so a plain command's ack still names its missing cid), ``error`` only when there is one."""
-    doc = ack.model_dump(mode="json")
-    return _dumps({k: v for k, v in doc.items() if k in _ACK_KEPT or v is not None})
-
-
-def encode_availability(online: bool) -> bytes:
-    return ONLINE if online else OFFLINE
+    return encode_ack_fields(ack.cid, ack.status, ack.value, ack.ts, ack.error)

@@ -3,12 +3,14 @@ SIGKILL, SIGSTOP, seq across restarts, config errors."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from pigw.contract import decode_meta, decode_state
+import pigw
+from pigw.contract import POINT_FIELDS, decode_meta, decode_state
 from tests.agent.ha_rules import problems
 from tests.agent.support import (
     FAST_BOARD,
@@ -35,7 +37,17 @@ def test_demo_board_announces_itself_and_publishes_readings(
         running(agent_process(broker, tmp_path, "sim-pi")),
     ):
         assert watch.wait_for(TOPICS.status("sim-pi"), timeout=30)[0].payload == b"online"
-        meta = decode_meta(watch.wait_for(TOPICS.meta("sim-pi"))[0].payload)
+        meta_payload = watch.wait_for(TOPICS.meta("sim-pi"))[0].payload
+        meta = decode_meta(meta_payload)
+        # Every entry carries every contract field, null where it does not apply (issue 18).
+        entries = json.loads(meta_payload)
+        for group in ("sensors", "actuators"):
+            for point, entry in entries[group].items():
+                assert set(POINT_FIELDS) <= entry.keys(), (group, point, entry)
+        assert entries["sensors"]["door"]["interval"] is None
+        assert entries["sensors"]["cpu"]["pin"] is None
+        assert entries["actuators"]["relay1"]["settable"] is True
+        assert entries["sw"] == pigw.__version__
         assert {a: m.kind for a, m in meta.actuators.items()} == {
             "relay1": "relay",
             "led1": "led",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 from device_agent.config import OutboxSection
 from device_agent.outbox import Outbox
 from device_agent.readings import build_state
+from pigw.contract import decode_backlog
 
 NOW = 1_790_000_000.0
 
@@ -183,6 +185,8 @@ def test_idle_outbox_does_not_write(tmp_path: Path) -> None:
 def test_backlog_entries_keep_their_original_seq_and_payload(tmp_path: Path) -> None:
     outbox = open_outbox(tmp_path / "o.sqlite")
     store(outbox, 2, point="door")
-    entry = outbox.between(1, 1, 10)[0].backlog_entry()
+    stored = outbox.between(1, 1, 10)[0]
+    [entry] = decode_backlog(b"[" + stored.backlog_item() + b"]")
     assert (entry.seq, entry.sensor, entry.hist, entry.value) == (1, "door", True, 1.0)
+    assert json.loads(stored.payload).items() <= json.loads(stored.backlog_item()).items()
     outbox.close()
