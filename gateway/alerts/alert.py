@@ -14,6 +14,7 @@ payload, the ``alert`` stream event and the entries of ``GET /api/alerts`` (CONT
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any, Literal, NamedTuple
 
@@ -73,6 +74,10 @@ class Alert:
             "ts": format_ts(self.ts),
             "acknowledged_by": self.acknowledged_by,
         }
+
+    def payload(self) -> bytes:
+        """:meth:`doc` as compact UTF-8 JSON: the retained MQTT payload."""
+        return json.dumps(self.doc(), separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @dataclass(frozen=True, slots=True)
