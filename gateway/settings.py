@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from gateway.alerts.rules import AlertsFileError, load_rules
 from pigw.contract import check_id, derive_id
 from pigw.contract.errors import ContractError
 from pigw.settings import CommonSettings
@@ -88,7 +89,25 @@ class GatewaySettings(CommonSettings):
     # (fields of the recorder go here)
 
     # --- alerts (Contract v3, issue 16) -------------------------------------------------------
-    # (fields of the alerts go here)
+    alerts_file: Path | None = Field(
+        None,
+        description="alert rules and notifiers (TOML, see docs/alerts.md); re-read on SIGHUP",
+    )
+    alert_retry_s: float = Field(
+        600.0, gt=0, description="seconds a failed alert delivery is retried (with backoff)"
+    )
+
+    @field_validator("alerts_file")
+    @classmethod
+    def _alerts_file_checks(cls, value: Path | None) -> Path | None:
+        # Checked here so that a bad rule stops start-up before anything connects (issue 16);
+        # the runtime reads the file again when it starts, and on every SIGHUP.
+        if value is not None:
+            try:
+                load_rules(value)
+            except AlertsFileError as exc:
+                raise ValueError(str(exc)) from exc
+        return value
 
     # --- hardening: connections, hosts, sessions (Contract v3, issue 17) ----------------------
     # (fields of the hardening go here)

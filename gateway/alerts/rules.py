@@ -224,7 +224,7 @@ def _bounds(raw: dict[str, Any], when: str, bad: Any) -> tuple[float | None, flo
                 raise bad(key, f"only 'above' and 'below' rules take a {key}")
         return None, None
     if "threshold" not in raw:
-        raise bad("threshold", f"missing (an {when!r} rule needs one)")
+        raise bad("threshold", f"missing (every {when!r} rule needs one)")
     threshold = _number(raw["threshold"], bad, "threshold")
     clear = threshold if "clear" not in raw else _number(raw["clear"], bad, "clear")
     if when == "above" and clear > threshold:
