@@ -1,12 +1,13 @@
 """The gateway's one periodic task: every :data:`TICK` seconds advance the hub's clock (pings, the
-slow-stream sweep), the readiness marker's deadline, send due replay requests, re-read a changed
-tokens file. Started and cancelled by the lifespan (:func:`gateway.runtime.running`)."""
+slow-stream sweep), the readiness marker's deadline, the alerts' timers, send due replay
+requests, re-read a changed tokens file. Started and cancelled by the lifespan (:func:`gateway.runtime.running`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Sequence
 
 from gateway.auth import TokenFileError, TokenStore
 from gateway.hub import Hub
@@ -32,6 +33,7 @@ class Housekeeping:
         bridge: Bridge,
         topics: Topics,
         tokens: TokenStore | None,
+        on_tick: Sequence[Callable[[], None]] = (),
     ) -> None:
         self.hub = hub
         self.readiness = readiness
@@ -39,6 +41,7 @@ class Housekeeping:
         self.bridge = bridge
         self.topics = topics
         self.tokens = tokens
+        self.on_tick = tuple(on_tick)
         self.replays_sent = 0
 
     async def run(self) -> None:
@@ -47,6 +50,8 @@ class Housekeeping:
             now = time.monotonic()
             self.hub.tick(now)
             self.readiness.tick(now)
+            for tick in self.on_tick:  # the alerts: fire what has held long enough
+                tick()
             # Plan replays only while connected: a request that cannot be sent must not use up
             # one of the gap's attempts (after a reconnect every open gap is re-armed anyway).
             if self.bridge.connected:

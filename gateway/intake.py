@@ -14,9 +14,9 @@ of such a clean-up and are ignored.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from gateway.commands import Commands
 from gateway.hub import Hub
@@ -28,6 +28,7 @@ from pigw.contract import (
     StateMessage,
     TopicKind,
     Topics,
+    Value,
     decode_ack,
     decode_availability,
     decode_backlog,
@@ -43,6 +44,16 @@ class IntakeStats:
     removed: int = 0  # devices removed by clearing their retained meta/status
 
 
+class StateListener(Protocol):
+    """Told of every state message and status the intake accepted, after the hub heard of it
+    (the alerts, :mod:`gateway.alerts.service`). Must not raise and must not block."""
+
+    def reading(self, device: str, point: str, value: Value, ts: str, *, past: bool) -> None:
+        """``past``: a backlog or replayed (``hist``) or a retained state."""
+
+    def status(self, device: str, online: bool) -> None: ...
+
+
 class Intake:
     def __init__(
         self,
@@ -53,6 +64,7 @@ class Intake:
         hub: Hub,
         commands: Commands,
         rejections: Rejections,
+        listeners: Sequence[StateListener] = (),
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -62,6 +74,7 @@ class Intake:
         self.hub = hub
         self.commands = commands
         self.rejections = rejections
+        self.listeners = tuple(listeners)
         self.stats = IntakeStats()
         self._clock = clock
         self._monotonic = monotonic
@@ -151,6 +164,8 @@ class Intake:
                 "hist": hist,
             },
         )
+        for listener in self.listeners:
+            listener.reading(device, point, message.value, message.ts, past=retained or hist)
 
     def _status(self, device: str, payload: bytes, retained: bool) -> None:
         if not payload:
@@ -161,6 +176,8 @@ class Intake:
             self.registry.touch(device, self._clock())
         if self.registry.set_online(device, online):
             self.hub.publish("status", device, {"device": device, "online": online})
+        for listener in self.listeners:
+            listener.status(device, online)  # also unchanged: a retained status after a restart
 
     def _meta(self, device: str, payload: bytes) -> None:
         if not payload:

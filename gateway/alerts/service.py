@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import httpx
 
@@ -49,7 +49,7 @@ MAX_QUEUED: Final = 10_000
 RECENT: Final = 100
 
 #: ``(event name, device, data)``: the hub's publish.
-PublishEvent = Callable[[str, str | None, dict[str, Any]], object]
+PublishEvent = Callable[[Literal["alert"], str | None, dict[str, Any]], object]
 #: ``(device, point, now)`` → ``(stale, value)`` of that point, ``None`` when it is unknown.
 PointFreshness = Callable[[str, str, float], tuple[bool, Value | None] | None]
 
@@ -189,9 +189,14 @@ class Alerting:
         return change.alert
 
     # --- views --------------------------------------------------------------------------------
-    def active_docs(self) -> list[dict[str, Any]]:
-        """Pending and firing alerts: the snapshot's ``alerts`` and ``GET /api/alerts`` active."""
-        return [alert.doc() for alert in self.engine.active()]
+    def active_docs(self, devices: frozenset[str] | None = None) -> list[dict[str, Any]]:
+        """Pending and firing alerts (of ``devices``, or all): the snapshot's ``alerts`` and
+        ``GET /api/alerts`` ``active``."""
+        return [
+            alert.doc()
+            for alert in self.engine.active()
+            if devices is None or alert.device in devices
+        ]
 
     async def recent_docs(self, limit: int = RECENT) -> list[dict[str, Any]]:
         """Delivered transitions, newest first (from the store)."""
