@@ -134,9 +134,8 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
 
     alerting = Alerting(
         rules_path=settings.alerts_file,
-        # The alerts live in the recorder's database (CONTRACT.md v3); without a recorder in this
-        # build (no --history-url), in memory.
-        store=alert_store_for(getattr(settings, "resolved_history_url", None)),
+        # The alerts live in the recorder's database (CONTRACT.md v3): --history-url.
+        store=alert_store_for(settings.resolved_history_url),
         topics=topics,
         gateway_id=settings.resolved_gateway_id,
         publish_event=hub.publish,

@@ -16,6 +16,7 @@ Use it through the fixtures (import them into a ``conftest.py``)::
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pwd
@@ -79,6 +80,7 @@ class PostgresServer:
         done = subprocess.run(
             [str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
             capture_output=True,
+            check=False,
         )
         return done.returncode == 0
 
@@ -117,10 +119,8 @@ class PostgresServer:
     def stop(self) -> None:
         pid = self.pid
         if pid is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGINT)  # fast shutdown
-            except ProcessLookupError:
-                pass
         if self.proc is not None:
             try:
                 self.proc.wait(timeout=30)
