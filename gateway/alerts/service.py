@@ -273,8 +273,11 @@ class Alerting:
             return
         held = self.engine.get(alert.key)
         if stored is not None and held is not None and stored.seq >= held.seq and stored != held:
+            # The winner's times and value replace ours; our stream hears of it only when the
+            # state itself differs (the same transition seen twice is noise to a dashboard).
             self.engine.adopt(stored)
-            self._publish_event("alert", stored.device, stored.doc())
+            if (stored.state, stored.acknowledged_by) != (held.state, held.acknowledged_by):
+                self._publish_event("alert", stored.device, stored.doc())
 
     def _store_failed(self, exc: AlertStoreUnavailable, alert: Alert) -> None:
         self.stats.store_errors += 1
