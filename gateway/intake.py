@@ -53,6 +53,9 @@ class StateListener(Protocol):
 
     def status(self, device: str, online: bool) -> None: ...
 
+    def removed(self, device: str) -> None:
+        """The device was removed (its retained meta or status cleared on the broker)."""
+
 
 class Intake:
     def __init__(
@@ -200,3 +203,5 @@ class Intake:
             self.stats.removed += 1
             data: dict[str, Any] = {"device": device, "meta": None, "removed": True}
             self.hub.publish("meta", device, data)
+            for listener in self.listeners:
+                listener.removed(device)

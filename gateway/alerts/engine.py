@@ -192,6 +192,17 @@ class AlertEngine:
                 )
         return changes
 
+    def forget(self, device: str, now: float) -> list[Change]:
+        """``device`` was removed (decommissioned): its active alerts resolve — notified if they
+        were firing, so the retained topic and the receivers hear that it is over."""
+        for latest_key in [k for k in self._latest if k[0] == device]:
+            del self._latest[latest_key]
+        return [
+            self._resolve(alert, now, None)
+            for alert in list(self._alerts.values())
+            if alert.device == device and alert.active
+        ]
+
     def tick(self, now: float) -> list[Change]:
         """Fire every pending alert whose condition has held for its rule's ``for``."""
         changes: list[Change] = []

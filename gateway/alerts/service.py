@@ -170,6 +170,9 @@ class Alerting:
     def status(self, device: str, online: bool) -> None:
         self._emit(self.engine.availability(device, online, self._clock()))
 
+    def removed(self, device: str) -> None:
+        self._emit(self.engine.forget(device, self._clock()))
+
     def tick(self) -> None:
         """Fire what has held long enough; check the points of ``stale`` rules."""
         now = self._clock()

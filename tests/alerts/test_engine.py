@@ -254,3 +254,15 @@ def test_adopt_takes_another_replicas_state() -> None:
     alerts.adopt(winner)
     assert alerts.tick(clock.advance(120)) == []  # no longer pending here
     assert alerts.get(HOT) == winner
+
+
+def test_a_removed_device_resolves_its_alerts() -> None:
+    clock, alerts = Clock(), engine()
+    alerts.availability("pi-9", False, clock.now)
+    alerts.tick(clock.advance(300))
+    alerts.availability("pi-8", False, clock.now)
+    changes = alerts.forget("pi-9", clock.advance(1))
+    assert [(c.alert.device, c.alert.state, c.notify) for c in changes] == [
+        ("pi-9", "resolved", True)
+    ]
+    assert [a.device for a in alerts.active()] == ["pi-8"]

@@ -226,3 +226,13 @@ async def test_sighup_reload_takes_a_good_file_and_keeps_the_old_rules_for_a_bad
     assert [r.id for r in alerting.engine.rules.rules] == ["hot"]
     assert [d["state"] for _, d in outside.retained] == ["firing", "resolved"]
     assert alerting.stats.reloads == {"refused": 1, "ok": 1}
+
+
+async def test_a_removed_device_resolves_its_firing_alert(started: Any, clock: Clock) -> None:
+    outside = Outside()
+    alerting = await started(MemoryAlertStore(), outside)
+    alerting.status("pi-1", False)
+    alerting.removed("pi-1")
+    await settle(alerting)
+    assert [d["state"] for _, d in outside.retained] == ["firing", "resolved"]
+    assert alerting.active_docs() == []
