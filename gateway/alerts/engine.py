@@ -72,6 +72,11 @@ class AlertEngine:
     def rules(self) -> RuleSet:
         return self._rules
 
+    def watches(self, device: str, point: str | None) -> bool:
+        """Does any rule look at ``device``/``point``? (A cached lookup: the edge asks it before
+        it converts anything, so a reading no rule cares about costs one dict lookup.)"""
+        return bool(self._rules_for(device, point))
+
     def stale_rules(self) -> tuple[Rule, ...]:
         """The ``stale`` rules: the edge checks their points' freshness on every tick."""
         return tuple(rule for rule in self._rules.rules if rule.when == "stale")

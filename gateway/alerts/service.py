@@ -164,6 +164,8 @@ class Alerting:
     # --- inputs (synchronous: the intake and the tick) ----------------------------------------
     def reading(self, device: str, point: str, value: Value, ts: str, *, past: bool) -> None:
         """An accepted state message (``past``: backlog, replay or retained)."""
+        if not self.engine.watches(device, point):
+            return
         now = self._clock()
         self._emit(self.engine.reading(device, point, value, _seconds(ts, now), now, past=past))
 
