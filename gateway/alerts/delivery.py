@@ -24,7 +24,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from gateway.alerts.alert import Alert, AlertKey
 
@@ -86,6 +86,7 @@ class Dispatcher:
         self._sleep = sleep
         self._tasks: set[asyncio.Task[None]] = set()
         self._last: dict[tuple[str, AlertKey], asyncio.Task[None]] = {}
+        self._attempting: set[asyncio.Task[Any]] = set()
 
     @property
     def pending(self) -> int:
@@ -98,8 +99,13 @@ class Dispatcher:
         for name in senders:
             self._slots.setdefault(name, asyncio.Semaphore(PER_NOTIFIER))
 
-    def deliver(self, alert: Alert, notify: tuple[str, ...]) -> None:
-        """Start delivering ``alert`` to each notifier named in ``notify``; returns at once."""
+    def deliver(
+        self, alert: Alert, notify: tuple[str, ...], done: Callable[[], None] | None = None
+    ) -> None:
+        """Start delivering ``alert`` to each notifier named in ``notify``; returns at once.
+        ``done`` is called once every one of them has ended (sent, or given up after
+        ``retry_s``), never when a delivery was cancelled by shutdown."""
+        started: list[asyncio.Task[None]] = []
         for name in notify:
             sender = self.senders.get(name)
             if sender is None:
@@ -120,9 +126,30 @@ class Dispatcher:
             self._tasks.add(task)
             self._last[chain] = task
             task.add_done_callback(functools.partial(self._finished, chain))
+            started.append(task)
+        if done is None:
+            return
+        if not started:
+            done()
+            return
+        remaining = [len(started)]
 
-    async def close(self) -> None:
-        """Cancel and await every delivery under way (shutdown)."""
+        def one_ended(task: asyncio.Task[None]) -> None:
+            if task.cancelled():
+                return  # shutdown: the transition stays undelivered, re-sent after a restart
+            remaining[0] -= 1
+            if remaining[0] == 0:
+                done()
+
+        for task in started:
+            task.add_done_callback(one_ended)
+
+    async def close(self, grace: float = 0.0) -> None:
+        """Shutdown: give attempts in flight up to ``grace`` seconds to finish (so a POST the
+        receiver has answered counts as delivered), then cancel and await every delivery."""
+        attempting = [task for task in self._attempting if not task.done()]
+        if grace > 0 and attempting:
+            await asyncio.wait(attempting, timeout=grace)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -151,9 +178,15 @@ class Dispatcher:
         first, most = self._backoff
         attempt = 0
         while True:
+            current = asyncio.current_task()
             try:
                 async with self._slots[sender.name]:
-                    await sender.send(alert)
+                    if current is not None:
+                        self._attempting.add(current)
+                    try:
+                        await sender.send(alert)
+                    finally:
+                        self._attempting.discard(current)
             except DeliveryFailed as exc:
                 delay = min(most, first * 2**attempt) * random.uniform(0.5, 1.0)
                 attempt += 1

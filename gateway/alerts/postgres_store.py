@@ -10,6 +10,7 @@ updates the state row and delivers.
 from __future__ import annotations
 
 import importlib
+import time
 from typing import Any, Final
 
 from gateway.alerts.alert import Alert, AlertKey
@@ -24,7 +25,7 @@ CREATE TABLE IF NOT EXISTS alert_states (
 CREATE TABLE IF NOT EXISTS alert_transitions (
     rule TEXT NOT NULL, device TEXT NOT NULL, point TEXT NOT NULL, state TEXT NOT NULL,
     severity TEXT NOT NULL, value TEXT NOT NULL, since_ms BIGINT NOT NULL, ts_ms BIGINT NOT NULL,
-    seq INTEGER NOT NULL, acknowledged_by TEXT, gateway TEXT NOT NULL,
+    seq INTEGER NOT NULL, acknowledged_by TEXT, gateway TEXT NOT NULL, delivered_ms BIGINT,
     PRIMARY KEY (rule, device, point, seq));
 CREATE INDEX IF NOT EXISTS alert_transitions_ts ON alert_transitions (ts_ms);
 """
@@ -44,6 +45,8 @@ INSERT INTO alert_transitions (
 ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (rule, device, point, seq) DO NOTHING RETURNING seq
 """
+MARK_DELIVERED: Final = "UPDATE alert_transitions SET delivered_ms = $1 WHERE rule = $2 AND device = $3 AND point = $4 AND seq = $5"
+SELECT_UNDELIVERED: Final = "SELECT rule, device, point, state, severity, value, since_ms, ts_ms, seq, acknowledged_by FROM alert_transitions WHERE gateway = $1 AND delivered_ms IS NULL AND ts_ms >= $2 ORDER BY ts_ms, seq"
 SELECT_STATES: Final = "SELECT rule, device, point, state, severity, value, since_ms, ts_ms, seq, acknowledged_by FROM alert_states"
 SELECT_STATE: Final = SELECT_STATES + " WHERE rule = $1 AND device = $2 AND point = $3"
 SELECT_RECENT: Final = "SELECT rule, device, point, state, severity, value, since_ms, ts_ms, seq, acknowledged_by FROM alert_transitions ORDER BY ts_ms DESC, seq DESC LIMIT $1"
@@ -110,6 +113,14 @@ class PostgresAlertStore:
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise AlertStoreUnavailable(f"{self.description}: {exc}") from exc
         return inserted is not None
+
+    async def delivered(self, alert: Alert) -> None:
+        marked = (round(time.time() * 1000), *key_row(alert.key), alert.seq)
+        await self._call("execute", MARK_DELIVERED, *marked)
+
+    async def undelivered(self, gateway_id: str, since: float) -> list[Alert]:
+        rows = await self._call("fetch", SELECT_UNDELIVERED, gateway_id, round(since * 1000))
+        return [from_row(row) for row in rows]
 
     async def current(self, key: AlertKey) -> Alert | None:
         row = await self._call(

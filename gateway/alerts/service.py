@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import time
@@ -93,6 +94,7 @@ class Alerting:
         self.dispatcher = Dispatcher(self._senders(rules), retry_s=retry_s)
         self._queue: asyncio.Queue[tuple[Change, tuple[str, ...]]] = asyncio.Queue(MAX_QUEUED)
         self._worker: asyncio.Task[None] | None = None
+        self._marking: set[asyncio.Task[None]] = set()
         self._signals = False
 
     # --- life -------------------------------------------------------------------------------
@@ -110,6 +112,7 @@ class Alerting:
             self.store = MemoryAlertStore()
         self._emit(self.engine.replace_rules(self.engine.rules, self._clock()))
         self._worker = asyncio.create_task(self._work(), name="pigw-alerts")
+        await self._resend_undelivered()
         with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
             # Only the main thread's loop may take signals (tests run apps in other threads).
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.reload)
@@ -136,7 +139,9 @@ class Alerting:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
             self._worker = None
-        await self.dispatcher.close()
+        await self.dispatcher.close(grace=drain)
+        if self._marking:
+            await asyncio.wait(list(self._marking), timeout=drain)
         await self._http.aclose()
         with contextlib.suppress(AlertStoreUnavailable):
             await self.store.close()
@@ -268,7 +273,7 @@ class Alerting:
             self._store_failed(exc, alert)
             won = True  # deliver: a duplicate beats silence
         if won:
-            self.dispatcher.deliver(alert, notify)
+            self.dispatcher.deliver(alert, notify, functools.partial(self._delivered, alert))
             return
         self.stats.claims_lost += 1
         try:
@@ -283,6 +288,38 @@ class Alerting:
             self.engine.adopt(stored)
             if (stored.state, stored.acknowledged_by) != (held.state, held.acknowledged_by):
                 self._publish_event("alert", stored.device, stored.doc())
+
+    async def _resend_undelivered(self) -> None:
+        """Transitions this gateway claimed but whose delivery never ended (a stop or crash in
+        between): delivered now, within ``--alert-retry-s`` of when they happened."""
+        try:
+            missed = await self.store.undelivered(
+                self.gateway_id, self._clock() - self.dispatcher.retry_s
+            )
+        except AlertStoreUnavailable as exc:
+            self.stats.store_errors += 1
+            logger.warning("alert store unavailable, undelivered alerts not re-sent: %s", exc)
+            return
+        if missed:
+            logger.warning(
+                "re-sending %d alert notification(s) not delivered before the last stop",
+                len(missed),
+            )
+        for alert in missed:
+            rule = self.engine.rules.rule(alert.rule)
+            notify = rule.notify if rule is not None else ()
+            self.dispatcher.deliver(alert, notify, functools.partial(self._delivered, alert))
+
+    def _delivered(self, alert: Alert) -> None:
+        task = asyncio.create_task(self._mark_delivered(alert), name="pigw-alert-delivered")
+        self._marking.add(task)
+        task.add_done_callback(self._marking.discard)
+
+    async def _mark_delivered(self, alert: Alert) -> None:
+        try:
+            await self.store.delivered(alert)
+        except AlertStoreUnavailable as exc:
+            self._store_failed(exc, alert)
 
     def _store_failed(self, exc: AlertStoreUnavailable, alert: Alert) -> None:
         self.stats.store_errors += 1

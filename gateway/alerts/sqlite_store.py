@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,7 +30,7 @@ CREATE TABLE IF NOT EXISTS alert_states (
 CREATE TABLE IF NOT EXISTS alert_transitions (
     rule TEXT NOT NULL, device TEXT NOT NULL, point TEXT NOT NULL, state TEXT NOT NULL,
     severity TEXT NOT NULL, value TEXT NOT NULL, since_ms INTEGER NOT NULL, ts_ms INTEGER NOT NULL,
-    seq INTEGER NOT NULL, acknowledged_by TEXT, gateway TEXT NOT NULL,
+    seq INTEGER NOT NULL, acknowledged_by TEXT, gateway TEXT NOT NULL, delivered_ms BIGINT,
     PRIMARY KEY (rule, device, point, seq));
 CREATE INDEX IF NOT EXISTS alert_transitions_ts ON alert_transitions (ts_ms);
 """
@@ -49,6 +50,8 @@ INSERT INTO alert_transitions (
 ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (rule, device, point, seq) DO NOTHING
 """
+MARK_DELIVERED: Final = "UPDATE alert_transitions SET delivered_ms = ? WHERE rule = ? AND device = ? AND point = ? AND seq = ?"
+SELECT_UNDELIVERED: Final = "SELECT rule, device, point, state, severity, value, since_ms, ts_ms, seq, acknowledged_by FROM alert_transitions WHERE gateway = ? AND delivered_ms IS NULL AND ts_ms >= ? ORDER BY ts_ms, seq"
 SELECT_STATES: Final = "SELECT rule, device, point, state, severity, value, since_ms, ts_ms, seq, acknowledged_by FROM alert_states"
 SELECT_STATE: Final = SELECT_STATES + " WHERE rule = ? AND device = ? AND point = ?"
 SELECT_RECENT: Final = "SELECT rule, device, point, state, severity, value, since_ms, ts_ms, seq, acknowledged_by FROM alert_transitions ORDER BY ts_ms DESC, seq DESC LIMIT ?"
@@ -110,6 +113,18 @@ class SqliteAlertStore:
             return inserted == 1
 
         return await self._run(claim)
+
+    async def delivered(self, alert: Alert) -> None:
+        marked = (round(time.time() * 1000), *key_row(alert.key), alert.seq)
+        await self._run(lambda conn: conn.execute(MARK_DELIVERED, marked))
+
+    async def undelivered(self, gateway_id: str, since: float) -> list[Alert]:
+        rows = await self._run(
+            lambda conn: conn.execute(
+                SELECT_UNDELIVERED, (gateway_id, round(since * 1000))
+            ).fetchall()
+        )
+        return [from_row(row) for row in rows]
 
     async def current(self, key: AlertKey) -> Alert | None:
         row = await self._run(

@@ -18,6 +18,11 @@ Exactly once (docs/alerts.md, "Delivery"):
   recorded (it crashed after the insert) finds the row taken and does not notify again.
 - Replicas with separate stores (each its own SQLite file) each claim in their own table, so each
   notifies: that is the contract.
+- A claimed transition is marked :meth:`AlertStore.delivered` once every notifier has ended (sent
+  or given up). One that is not — the gateway stopped or crashed in between — is re-sent by the
+  same gateway (same ``--gateway-id``) when it starts again, within ``--alert-retry-s``: delivery
+  is at least once across that crash (a receiver may see it twice if the crash came after its
+  answer and before the mark), exactly once otherwise.
 - :meth:`AlertStore.save` keeps the current state of an alert that is not delivered (pending, a
   pending alert that ended, an acknowledgement). It never overwrites a row with a higher ``seq``,
   so a replica that lags behind cannot turn another's ``firing`` back into ``pending``.
@@ -61,6 +66,13 @@ class AlertStore(Protocol):
         recorded it (the caller delivers), False when it was recorded before (by another replica
         or before a restart). The state row follows in the same transaction."""
 
+    async def delivered(self, alert: Alert) -> None:
+        """Every notifier of the claimed transition ``alert`` has ended (sent or given up)."""
+
+    async def undelivered(self, gateway_id: str, since: float) -> list[Alert]:
+        """Transitions ``gateway_id`` claimed at or after ``since`` whose delivery never ended
+        (the gateway stopped or crashed first), oldest first: re-sent at start-up."""
+
     async def current(self, key: AlertKey) -> Alert | None:
         """The stored state of ``key`` (what a replica that lost a claim adopts)."""
 
@@ -77,6 +89,7 @@ class MemoryAlertStore:
     def __init__(self, max_transitions: int = MEMORY_TRANSITIONS) -> None:
         self._states: dict[AlertKey, Alert] = {}
         self._claimed: set[tuple[AlertKey, int]] = set()
+        self._undelivered: dict[tuple[AlertKey, int], tuple[str, Alert]] = {}
         self._recent: deque[Alert] = deque(maxlen=max_transitions)
 
     async def open(self) -> None:
@@ -101,8 +114,17 @@ class MemoryAlertStore:
             self._claimed = {(a.key, a.seq) for a in self._recent}
         self._claimed.add(mark)
         self._recent.append(alert)
+        if len(self._undelivered) < MEMORY_TRANSITIONS:
+            self._undelivered[mark] = (gateway_id, alert)
         await self.save(alert)
         return True
+
+    async def delivered(self, alert: Alert) -> None:
+        self._undelivered.pop((alert.key, alert.seq), None)
+
+    async def undelivered(self, gateway_id: str, since: float) -> list[Alert]:
+        found = [a for g, a in self._undelivered.values() if g == gateway_id and a.ts >= since]
+        return sorted(found, key=lambda a: (a.ts, a.seq))
 
     async def current(self, key: AlertKey) -> Alert | None:
         return self._states.get(key)

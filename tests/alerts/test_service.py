@@ -5,6 +5,7 @@ tests/alerts/test_gateway_alerts.py."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -236,3 +237,34 @@ async def test_a_removed_device_resolves_its_firing_alert(started: Any, clock: C
     await settle(alerting)
     assert [d["state"] for _, d in outside.retained] == ["firing", "resolved"]
     assert alerting.active_docs() == []
+
+
+class Unreachable:
+    """A notifier whose receiver never answers (the gateway stops before it does)."""
+
+    name = "broker"
+
+    async def send(self, alert: Any) -> None:
+        await asyncio.Event().wait()
+
+
+async def test_a_transition_claimed_but_not_delivered_before_a_stop_is_sent_after_the_restart(
+    started: Any, clock: Clock, tmp_path: Path
+) -> None:
+    first_out = Outside()
+    first = await started(SqliteAlertStore(tmp_path / "history.db"), first_out)
+    first.dispatcher.senders["broker"] = Unreachable()
+    first.status("pi-1", False)
+    await first.idle()  # claimed; its delivery hangs
+    await first.stop(drain=0.1)
+    assert first_out.retained == []
+    again = Outside()
+    second = await started(SqliteAlertStore(tmp_path / "history.db"), again)
+    await settle(second)
+    assert [(d["rule"], d["state"]) for _, d in again.retained] == [("quiet", "firing")]
+    # Delivered now, and marked: a third start sends nothing.
+    await second.stop()
+    third_out = Outside()
+    third = await started(SqliteAlertStore(tmp_path / "history.db"), third_out)
+    await settle(third)
+    assert third_out.retained == []

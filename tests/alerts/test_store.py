@@ -121,3 +121,15 @@ def test_the_history_url_picks_the_store(tmp_path: Path) -> None:
     assert isinstance(alert_store_for(f"sqlite:///{tmp_path}/h.db"), SqliteAlertStore)
     pg = alert_store_for("postgresql://u:secret@127.0.0.1:5/db")
     assert isinstance(pg, PostgresAlertStore) and "secret" not in pg.description
+
+
+async def test_undelivered_transitions_are_listed_until_marked(store: AlertStore) -> None:
+    firing, resolved = alert(), alert("resolved", seq=2, value=20.0)
+    assert await store.claim(firing, "gw-a")
+    assert await store.claim(resolved, "gw-a")
+    assert await store.claim(alert(rule="other"), "gw-b")
+    assert await store.undelivered("gw-a", T0) == [firing, resolved]  # oldest first
+    assert await store.undelivered("gw-a", T0 + 62) == [resolved]  # only since
+    await store.delivered(firing)
+    assert await store.undelivered("gw-a", T0) == [resolved]
+    assert [a.rule for a in await store.undelivered("gw-b", T0)] == ["other"]
