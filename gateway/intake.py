@@ -14,7 +14,7 @@ of such a clean-up and are ignored.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -67,9 +67,9 @@ class Intake:
         hub: Hub,
         commands: Commands,
         rejections: Rejections,
-        listeners: Sequence[StateListener] = (),
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        listeners: tuple[StateListener, ...] = (),
     ) -> None:
         self.topics = topics
         self.registry = registry
@@ -77,7 +77,7 @@ class Intake:
         self.hub = hub
         self.commands = commands
         self.rejections = rejections
-        self.listeners = tuple(listeners)
+        self.listeners = listeners
         self.stats = IntakeStats()
         self._clock = clock
         self._monotonic = monotonic
