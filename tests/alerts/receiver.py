@@ -48,7 +48,10 @@ class Receiver:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        # Not daemon threads: server_close() joins them, so no request socket is left for the
+        # garbage collector to find unclosed (a ResourceWarning, an error under pytest).
+        self.server.daemon_threads = False
+        self.server.block_on_close = True
         self.port = int(self.server.server_address[1])
         self.url = f"http://127.0.0.1:{self.port}/hook"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
