@@ -1,6 +1,6 @@
 """The gateway's one periodic task: every :data:`TICK` seconds advance the hub's clock (pings, the
-slow-stream sweep), the readiness marker's deadline, the alerts' timers, send due replay
-requests, re-read a changed tokens file. Started and cancelled by the lifespan (:func:`gateway.runtime.running`)."""
+slow-stream sweep), the readiness marker's deadline, send due replay requests, re-read a changed
+tokens file. Started and cancelled by the lifespan (:func:`gateway.runtime.running`)."""
 
 from __future__ import annotations
 
@@ -27,21 +27,22 @@ class Housekeeping:
     def __init__(
         self,
         *,
+        on_tick: Sequence[Callable[[], None]] = (),
         hub: Hub,
         readiness: BrokerReadiness,
         gaps: GapTracker,
         bridge: Bridge,
         topics: Topics,
         tokens: TokenStore | None,
-        on_tick: Sequence[Callable[[], None]] = (),
     ) -> None:
         self.hub = hub
+        #: Called on every tick too: the alerts' timers (``for``) and stale checks.
+        self.on_tick = tuple(on_tick)
         self.readiness = readiness
         self.gaps = gaps
         self.bridge = bridge
         self.topics = topics
         self.tokens = tokens
-        self.on_tick = tuple(on_tick)
         self.replays_sent = 0
 
     async def run(self) -> None:

@@ -77,10 +77,10 @@ class Intake:
         self.hub = hub
         self.commands = commands
         self.rejections = rejections
-        self.listeners = listeners
         self.stats = IntakeStats()
         self._clock = clock
         self._monotonic = monotonic
+        self.listeners = listeners
 
     def handle(self, topic: str, payload: bytes, retained: bool) -> None:
         """Take one MQTT message in. Never raises for bad input."""

@@ -231,7 +231,7 @@ class Bridge:
                     self._on_connection(False)
 
     async def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> None:
-        """QoS 1, not retained unless asked (the alert topics are); waits for the broker's PUBACK.
+        """QoS 1, not retained unless asked; waits for the broker's PUBACK.
         :class:`BrokerUnavailable` when not connected."""
         client = self._client
         if client is None:

@@ -104,7 +104,7 @@ async def test_ack_needs_an_operator_and_a_firing_alert(gateway: Any) -> None:
     # The acknowledgement is on the stream too (the hub's ring) and in the next snapshot.
     alerts = [json.loads(e.data_json) for e in runtime.hub.ring.since(0, 1000) if e.type == "alert"]
     assert alerts[-1]["acknowledged_by"] == "alice"
-    subscriber, _ = runtime.hub.subscribe(Transport.WS)
+    subscriber = runtime.hub.subscribe(Transport.WS)
     snapshot = json.loads(runtime.hub.take_ws(subscriber)[0])
     assert snapshot["type"] == "snapshot"
     assert {a["rule"]: a["acknowledged_by"] for a in snapshot["data"]["alerts"]} == {
