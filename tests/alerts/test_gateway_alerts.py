@@ -10,9 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from pigw.contract import StateMessage, Topics, encode_state, format_ts
+from pigw.contract import (
+    BacklogEntry,
+    StateMessage,
+    Topics,
+    encode_backlog,
+    encode_model,
+    encode_state,
+    format_ts,
+)
 from tests.alerts.receiver import Receiver
-from tests.gateway.support import Gateway, SseClient, announce
+from tests.gateway.support import Gateway, SseClient, announce, meta
 from tests.support.broker import Mosquitto
 from tests.support.mqtt import Recorder
 from tests.support.ports import free_port
@@ -281,3 +289,56 @@ def test_sighup_reloads_the_rules_and_keeps_them_when_the_file_is_bad(
         10,
         "the renamed rule's alert",
     )
+
+
+def test_a_stale_point_fires_and_a_backlog_of_a_past_hot_spell_fires_nothing(
+    start_gateway: Callable[..., Gateway], mqtt: Recorder, tmp_path: Path
+) -> None:
+    path = tmp_path / "alerts.toml"
+    path.write_text(
+        '[[rules]]\nid = "stuck"\ndevice = "*"\npoint = "t"\nwhen = "stale"\n\n'
+        '[[rules]]\nid = "hot"\ndevice = "d2"\npoint = "t"\nwhen = "above"\nthreshold = 30\n'
+    )
+    gateway = start_gateway("--alerts-file", str(path))
+    stream = SseClient(gateway.url + "/api/events").start()
+    # d1 declares a reading every 0.4 s and sends one: stale after 2.5 x 0.4 s without another.
+    mqtt.publish(TOPICS.meta("d1"), encode_model(meta("d1", interval=0.4)), retain=True)
+    mqtt.publish(TOPICS.status("d1"), b"online", retain=True)
+    mqtt.publish(TOPICS.state("d1", "t"), reading(1, 20.0), retain=True)
+    fired = stream.wait_for(
+        lambda events: [
+            e.data for e in events if e.event == "alert" and e.data["state"] == "firing"
+        ],
+        20,
+        "the stale alert",
+    )
+    assert [(a["rule"], a["device"], a["point"]) for a in fired] == [("stuck", "d1", "t")]
+    mqtt.publish(TOPICS.state("d1", "t"), reading(2, 20.5), retain=True)
+    stream.wait_for(
+        lambda events: any(e.event == "alert" and e.data["state"] == "resolved" for e in events),
+        20,
+        "the stale alert resolved by a fresh reading",
+    )
+    # d2 was away: its backlog shows a hot spell that was over before it came back.
+    announce(mqtt, "d2")
+    mqtt.publish(TOPICS.state("d2", "t"), reading(10, 22.0), retain=True)
+    spell = [(11, 25.0), (12, 33.0), (13, 35.0), (14, 26.0)]
+    entries = [
+        BacklogEntry(value=v, unit="°C", ts=format_ts(T0 + s), seq=s, boot="b1", sensor="t")
+        for s, v in spell
+    ]
+    (payload,) = encode_backlog(entries)
+    mqtt.publish(TOPICS.backlog("d2"), payload)
+    mqtt.publish(TOPICS.state("d2", "t"), reading(15, 24.0), retain=True)  # the live value after
+    stream.wait_for(
+        lambda events: any(
+            e.event == "reading" and e.data["device"] == "d2" and e.data["seq"] == 15
+            for e in events
+        ),
+        20,
+        "the backlog and the live reading after it on the stream",
+    )
+    hot = [e.data for e in stream.of("alert") if e.data["rule"] == "hot"]
+    assert [a["state"] for a in hot] == ["pending", "resolved"]  # shown, never fired
+    assert gateway.get("/api/alerts").json()["recent"][0]["rule"] == "stuck"
+    assert all(a["rule"] != "hot" for a in gateway.get("/api/alerts").json()["recent"])
