@@ -17,7 +17,19 @@ from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from gateway.api import commands, dashboard, devices, events, health, metrics, schemas, session, ws
+from gateway.alerts.metrics import AlertsCollector
+from gateway.api import (
+    alerts,
+    commands,
+    dashboard,
+    devices,
+    events,
+    health,
+    metrics,
+    schemas,
+    session,
+    ws,
+)
 from gateway.api.limits import RequestLimits
 from gateway.metrics import DomainCollector, new_registry
 from gateway.runtime import Runtime, build_runtime, running
@@ -31,14 +43,16 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings, metrics_registry)
-        collector = _domain_collector(runtime)
-        metrics_registry.register(collector)
+        collectors = (_domain_collector(runtime), AlertsCollector(runtime.alerting))
+        for collector in collectors:
+            metrics_registry.register(collector)
         app.state.runtime = runtime
         try:
             async with running(runtime):
                 yield
         finally:
-            metrics_registry.unregister(collector)
+            for collector in collectors:
+                metrics_registry.unregister(collector)
 
     app = FastAPI(
         title="pigw gateway",
@@ -49,6 +63,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     for router in (
         devices.router,
         commands.router,
+        alerts.router,
         events.router,
         ws.router,
         session.router,

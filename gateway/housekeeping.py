@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Sequence
 
 from gateway.auth import TokenFileError, TokenStore
 from gateway.hub import Hub
@@ -26,6 +27,7 @@ class Housekeeping:
     def __init__(
         self,
         *,
+        on_tick: Sequence[Callable[[], None]] = (),
         hub: Hub,
         readiness: BrokerReadiness,
         gaps: GapTracker,
@@ -34,6 +36,8 @@ class Housekeeping:
         tokens: TokenStore | None,
     ) -> None:
         self.hub = hub
+        #: Called on every tick too: the alerts' timers (``for``) and stale checks.
+        self.on_tick = tuple(on_tick)
         self.readiness = readiness
         self.gaps = gaps
         self.bridge = bridge
@@ -47,6 +51,8 @@ class Housekeeping:
             now = time.monotonic()
             self.hub.tick(now)
             self.readiness.tick(now)
+            for tick in self.on_tick:  # the alerts: fire what has held long enough
+                tick()
             # Plan replays only while connected: a request that cannot be sent must not use up
             # one of the gap's attempts (after a reconnect every open gap is re-armed anyway).
             if self.bridge.connected:

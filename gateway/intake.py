@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from gateway.commands import Commands
 from gateway.hub import Hub
@@ -28,6 +28,7 @@ from pigw.contract import (
     StateMessage,
     TopicKind,
     Topics,
+    Value,
     decode_ack,
     decode_availability,
     decode_backlog,
@@ -43,6 +44,19 @@ class IntakeStats:
     removed: int = 0  # devices removed by clearing their retained meta/status
 
 
+class StateListener(Protocol):
+    """Told of every state message and status the intake accepted, after the hub heard of it
+    (the alerts, :mod:`gateway.alerts.service`). Must not raise and must not block."""
+
+    def reading(self, device: str, point: str, value: Value, ts: str, *, past: bool) -> None:
+        """``past``: a backlog or replayed (``hist``) or a retained state."""
+
+    def status(self, device: str, online: bool) -> None: ...
+
+    def removed(self, device: str) -> None:
+        """The device was removed (its retained meta or status cleared on the broker)."""
+
+
 class Intake:
     def __init__(
         self,
@@ -55,6 +69,7 @@ class Intake:
         rejections: Rejections,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        listeners: tuple[StateListener, ...] = (),
     ) -> None:
         self.topics = topics
         self.registry = registry
@@ -65,6 +80,7 @@ class Intake:
         self.stats = IntakeStats()
         self._clock = clock
         self._monotonic = monotonic
+        self.listeners = listeners
 
     def handle(self, topic: str, payload: bytes, retained: bool) -> None:
         """Take one MQTT message in. Never raises for bad input."""
@@ -151,6 +167,8 @@ class Intake:
                 "hist": hist,
             },
         )
+        for listener in self.listeners:
+            listener.reading(device, point, message.value, message.ts, past=retained or hist)
 
     def _status(self, device: str, payload: bytes, retained: bool) -> None:
         if not payload:
@@ -161,6 +179,8 @@ class Intake:
             self.registry.touch(device, self._clock())
         if self.registry.set_online(device, online):
             self.hub.publish("status", device, {"device": device, "online": online})
+        for listener in self.listeners:
+            listener.status(device, online)  # also unchanged: a retained status after a restart
 
     def _meta(self, device: str, payload: bytes) -> None:
         if not payload:
@@ -183,3 +203,5 @@ class Intake:
             self.stats.removed += 1
             data: dict[str, Any] = {"device": device, "meta": None, "removed": True}
             self.hub.publish("meta", device, data)
+            for listener in self.listeners:
+                listener.removed(device)

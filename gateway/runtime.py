@@ -19,10 +19,13 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
+from gateway.alerts.service import Alerting
+from gateway.alerts.store_url import alert_store_for
 from gateway.auth import RateLimiter, TokenStore
 from gateway.commands import Commands
 from gateway.housekeeping import Housekeeping
 from gateway.hub import Hub, StreamSlots
+from gateway.hub.encoding import dumps
 from gateway.intake import Intake
 from gateway.mqtt.bridge import Bridge, BrokerUnavailable
 from gateway.readiness import BrokerReadiness
@@ -53,12 +56,15 @@ class Runtime:
     refusals: Refusals
     housekeeping: Housekeeping
     metrics_registry: CollectorRegistry
+    alerting: Alerting
 
 
 @contextlib.asynccontextmanager
 async def running(runtime: Runtime) -> AsyncIterator[Runtime]:
     """Run the bridge and the housekeeping tick; on the way out end every stream, then cancel and
-    await both tasks (the bridge says ``offline``)."""
+    await both tasks (the bridge says ``offline``). The alerts open their store and take back their
+    state before the bridge delivers the first retained message, and close last."""
+    await runtime.alerting.start()
     tasks = [
         asyncio.create_task(runtime.bridge.run(), name="pigw-mqtt-bridge"),
         asyncio.create_task(runtime.housekeeping.run(), name="pigw-housekeeping"),
@@ -72,6 +78,7 @@ async def running(runtime: Runtime) -> AsyncIterator[Runtime]:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await runtime.alerting.stop()
 
 
 def new_epoch(now: float | None = None) -> str:
@@ -90,9 +97,20 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
     gaps = GapTracker(
         delay=settings.replay_delay, retry=settings.replay_retry, attempts=settings.replay_attempts
     )
+    alerting_ref: list[Alerting] = []
+
+    def snapshot(devices: frozenset[str] | None) -> str:
+        # CONTRACT.md v3: the snapshot also carries the alerts now pending or firing.
+        return dumps(
+            {
+                "devices": registry.devices_doc(time.time(), devices),
+                "alerts": alerting_ref[0].active_docs(devices),
+            }
+        )
+
     hub = Hub(
         epoch=new_epoch(),
-        snapshot_source=lambda devices: registry.snapshot_json(time.time(), devices),
+        snapshot_source=snapshot,
         max_events=settings.ring_events,
         max_bytes=settings.ring_bytes,
         ping_interval=settings.ping_interval,
@@ -111,6 +129,22 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
             return False
         return True
 
+    async def publish_retained(topic: str, payload: bytes) -> None:
+        await bridge.publish(topic, payload, retain=True)
+
+    alerting = Alerting(
+        rules_path=settings.alerts_file,
+        # The alerts live in the recorder's database (CONTRACT.md v3): --history-url.
+        store=alert_store_for(settings.resolved_history_url),
+        topics=topics,
+        gateway_id=settings.resolved_gateway_id,
+        publish_event=hub.publish,
+        publish_retained=publish_retained,
+        devices=lambda: list(registry.devices),
+        freshness=registry.freshness,
+        retry_s=settings.alert_retry_s,
+    )
+    alerting_ref.append(alerting)
     commands = Commands(registry, topics, publish, timeout=settings.command_timeout)
     rejections = Rejections(logging.getLogger("gateway.intake"))
     intake = Intake(
@@ -120,6 +154,7 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         hub=hub,
         commands=commands,
         rejections=rejections,
+        listeners=(alerting,),
     )
     bridge = Bridge(settings, topics, readiness, intake.handle, intake.broker)
     tokens = TokenStore(settings.tokens_file) if settings.tokens_file is not None else None
@@ -139,7 +174,14 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         slots=StreamSlots(settings.max_streams),
         refusals=Refusals(),
         housekeeping=Housekeeping(
-            hub=hub, readiness=readiness, gaps=gaps, bridge=bridge, topics=topics, tokens=tokens
+            hub=hub,
+            readiness=readiness,
+            gaps=gaps,
+            bridge=bridge,
+            topics=topics,
+            tokens=tokens,
+            on_tick=(alerting.tick,),
         ),
         metrics_registry=metrics_registry,
+        alerting=alerting,
     )

@@ -8,12 +8,15 @@ is here, with its default and the policy at the limit described in ``docs/gatewa
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from gateway.alerts.rules import AlertsFileError, load_rules
+from gateway.recorder.url import HistoryUrl, default_history_url, parse_history_url
 from pigw.contract import check_id, derive_id
 from pigw.contract.errors import ContractError
 from pigw.settings import CommonSettings
@@ -85,13 +88,57 @@ class GatewaySettings(CommonSettings):
     )
 
     # --- the recorder: the history store (Contract v3, issue 14) ------------------------------
-    # (fields of the recorder go here)
+    history_url: str | None = Field(
+        None,
+        description="history store: sqlite:///<path>, postgresql://… or none "
+        "(default sqlite:///<state dir>/history.db)",
+    )
+    state_dir: Path | None = Field(
+        None, description="folder for the gateway's files (default $STATE_DIRECTORY, else ./.run)"
+    )
+    history_raw_days: float = Field(10.0, gt=0, description="days raw readings are kept")
+    history_minute_days: float = Field(90.0, gt=0, description="days 1-minute buckets are kept")
+    history_max_mb: int = Field(
+        1024, ge=1, description="MB the store may use; past it the oldest rows go (raw first)"
+    )
+    history_queue: int = Field(
+        100_000, ge=100, description="readings waiting for the store at most (more: replayed later)"
+    )
+    history_batch: int = Field(5_000, ge=1, description="readings per store transaction at most")
+    history_retention_interval: float = Field(
+        60.0, gt=0, description="seconds between retention steps"
+    )
 
     # --- alerts (Contract v3, issue 16) -------------------------------------------------------
-    # (fields of the alerts go here)
+    alerts_file: Path | None = Field(
+        None,
+        description="alert rules and notifiers (TOML, see docs/alerts.md); re-read on SIGHUP",
+    )
+    alert_retry_s: float = Field(
+        600.0, gt=0, description="seconds a failed alert delivery is retried (with backoff)"
+    )
+
+    @field_validator("alerts_file")
+    @classmethod
+    def _alerts_file_checks(cls, value: Path | None) -> Path | None:
+        # Checked here so that a bad rule stops start-up before anything connects (issue 16);
+        # the runtime reads the file again when it starts, and on every SIGHUP.
+        if value is not None:
+            try:
+                load_rules(value)
+            except AlertsFileError as exc:
+                raise ValueError(str(exc)) from exc
+        return value
 
     # --- hardening: connections, hosts, sessions (Contract v3, issue 17) ----------------------
     # (fields of the hardening go here)
+
+    @field_validator("history_url")
+    @classmethod
+    def _history_url_valid(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_history_url(value)  # a ValueError names what is wrong
+        return value
 
     @field_validator("gateway_id")
     @classmethod
@@ -135,6 +182,19 @@ class GatewaySettings(CommonSettings):
         """``--gateway-id`` or, by default, an id derived from the host name (stable across
         restarts, as the persistent MQTT session needs)."""
         return self.gateway_id or derive_id(socket.gethostname(), fallback="gateway")
+
+    @property
+    def resolved_state_dir(self) -> Path:
+        """``--state-dir``, else systemd's ``$STATE_DIRECTORY`` (its first entry), else ``./.run``."""
+        if self.state_dir is not None:
+            return self.state_dir
+        systemd = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
+        return Path(systemd) if systemd else Path(".run")
+
+    @property
+    def resolved_history_url(self) -> HistoryUrl:
+        """``--history-url`` parsed; by default an SQLite file in the state folder."""
+        return parse_history_url(self.history_url or default_history_url(self.resolved_state_dir))
 
     @property
     def open_access(self) -> bool:

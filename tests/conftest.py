@@ -29,6 +29,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
+@pytest.fixture(autouse=True)
+def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every gateway a test starts (in-process or as a child process, which inherits the
+    environment) keeps its history store in the test's own folder, never in the repo's ./.run."""
+    monkeypatch.setenv("PIGW_GATEWAY_STATE_DIR", str(tmp_path / "gateway-state"))
+
+
 @pytest.fixture
 def broker(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Mosquitto]:
     """A fresh Mosquitto from ``mosquitto/dev.conf`` on a free loopback port, stopped afterwards."""

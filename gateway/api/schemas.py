@@ -151,6 +151,34 @@ class BrokerEvent(BaseModel):
     connected: bool
 
 
+class AlertEvent(BaseModel):
+    """One alert (CONTRACT.md v3 "Alerts"): the ``alert`` event, an entry of ``GET /api/alerts``,
+    the webhook body and the retained ``pigw/_alerts/…`` payload are all this JSON."""
+
+    rule: str
+    device: str
+    point: str | None = Field(description="the sensor or actuator; null for device rules (offline)")
+    state: Literal["pending", "firing", "resolved"]
+    severity: Literal["info", "warning", "critical"]
+    value: JsonValue | None = Field(description="the value that caused this state; null if none")
+    since: str = Field(description="when the condition began (UTC ISO-8601 with milliseconds)")
+    ts: str = Field(description="when the alert entered this state")
+    acknowledged_by: str | None = Field(
+        description="who acknowledged the firing alert (a token's name, 'open' in open mode)"
+    )
+
+
+class Alerts(BaseModel):
+    active: list[AlertEvent] = Field(description="pending and firing, oldest condition first")
+    recent: list[AlertEvent] = Field(description="notified transitions, newest first")
+
+
+class Snapshot(Devices):
+    """A ``snapshot`` event's data: the devices as ``GET /api/devices``, and the active alerts."""
+
+    alerts: list[AlertEvent] = Field(description="alerts now pending or firing")
+
+
 class ResetEvent(BaseModel):
     reason: ResetReason
 
@@ -167,13 +195,14 @@ class StreamEvent(BaseModel):
     id: str | None = Field(description="<epoch>-<n>; null for reset")
     type: StreamEventType
     data: (
-        Devices
+        Snapshot
         | ReadingEvent
         | ActuatorEvent
         | StatusEvent
         | MetaEvent
         | CommandAck
         | BrokerEvent
+        | AlertEvent
         | ResetEvent
     )
 

@@ -230,13 +230,13 @@ class Bridge:
                     self.readiness.on_disconnected()
                     self._on_connection(False)
 
-    async def publish(self, topic: str, payload: bytes) -> None:
-        """QoS 1, not retained; waits for the broker's PUBACK. :class:`BrokerUnavailable` when
-        not connected."""
+    async def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> None:
+        """QoS 1, not retained unless asked; waits for the broker's PUBACK.
+        :class:`BrokerUnavailable` when not connected."""
         client = self._client
         if client is None:
             raise BrokerUnavailable
         try:
-            await client.publish(topic, payload, qos=1, retain=False)
+            await client.publish(topic, payload, qos=1, retain=retain)
         except aiomqtt.MqttError as exc:
             raise BrokerUnavailable from exc

@@ -155,6 +155,19 @@ class Registry:
             for current in state.points.values():
                 current.seq = None
 
+    def freshness(self, device: str, point: str, now: float) -> tuple[bool, Value | None] | None:
+        """``(stale, value)`` of a point the device declares or has sent; ``None`` if unknown."""
+        state = self.devices.get(device)
+        if state is None:
+            return None
+        current = state.points.get(point)
+        if current is None:
+            declared = state.meta is not None and (
+                point in state.meta.sensors or point in state.meta.actuators
+            )
+            return (state.period(point) is not None, None) if declared else None
+        return _stale(current.fresh_at, state.period(point), now), current.value
+
     def history(self, device: str, sensor: str) -> ReadingHistory | None:
         state = self.devices.get(device)
         return None if state is None else state.histories.get(sensor)

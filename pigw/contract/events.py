@@ -20,9 +20,12 @@ A new event or field is added here first.
 from typing import Any, Final, Literal, NotRequired, TypedDict, get_args
 
 #: Every event name a stream may carry, in the order OpenAPI documents them.
-EventName = Literal["snapshot", "reading", "actuator", "status", "meta", "ack", "broker", "reset"]
+#: (``alert`` is Contract v3's, after the v2 names.)
+EventName = Literal[
+    "snapshot", "reading", "actuator", "status", "meta", "ack", "broker", "reset", "alert"
+]
 #: Events that carry a device, subject to the ``device=`` and ``type=`` filters.
-DeviceEventName = Literal["reading", "status", "meta", "actuator", "ack"]
+DeviceEventName = Literal["reading", "status", "meta", "actuator", "ack", "alert"]
 #: Events numbered into the gateway's ring (``snapshot`` and ``reset`` are per stream).
 LiveEventName = Literal[DeviceEventName, "broker"]
 #: Why a stream starts over: another gateway run, an id older than the ring, a client too slow.
@@ -38,9 +41,11 @@ EventValue = bool | int | float
 
 
 class SnapshotData(TypedDict):
-    """Exactly ``GET /api/devices`` (filtered like the stream)."""
+    """``devices`` exactly as ``GET /api/devices``, and (Contract v3) the alerts now pending or
+    firing, both filtered like the stream."""
 
     devices: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
 
 
 class ReadingData(TypedDict):
@@ -97,6 +102,21 @@ class ResetData(TypedDict):
     reason: ResetReason
 
 
+class AlertData(TypedDict):
+    """One alert (Contract v3, docs/alerts.md): also the webhook body and the retained
+    ``pigw/_alerts/…`` payload."""
+
+    rule: str
+    device: str
+    point: str | None  # None for device rules (offline)
+    state: str  # pending, firing, resolved
+    severity: str  # info, warning, critical
+    value: EventValue | None
+    since: str  # when the condition began
+    ts: str  # when the alert entered this state
+    acknowledged_by: str | None
+
+
 #: The data of each event, by name.
 EVENT_DATA: Final[dict[str, type]] = {
     "snapshot": SnapshotData,
@@ -107,6 +127,7 @@ EVENT_DATA: Final[dict[str, type]] = {
     "ack": AckData,
     "broker": BrokerData,
     "reset": ResetData,
+    "alert": AlertData,
 }
 
 

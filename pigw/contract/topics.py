@@ -16,6 +16,8 @@ from pigw.contract.ids import check_id
 DEFAULT_PREFIX: Final = "pigw"
 DEFAULT_DISCOVERY_PREFIX: Final = "homeassistant"
 GATEWAY_NAMESPACE: Final = "_gateway"
+#: Alerts (CONTRACT.md v3): ``<p>/_alerts/<rule>/<device>[/<point>]``, retained, written by gateways.
+ALERTS_NAMESPACE: Final = "_alerts"
 
 # A prefix is one or more plain topic levels: no wildcards, no empty levels, no leading "$" (that
 # namespace belongs to the broker, MQTT 5.0 §4.7.2).
@@ -34,6 +36,7 @@ class TopicKind(StrEnum):
     REPLAY = "replay"  # <p>/<dev>/replay — replay request to the agent
     ACK = "ack"  # <p>/<dev>/<actuator>/ack — command acknowledgement
     GATEWAY_STATUS = "gateway_status"  # <p>/_gateway/<gateway-id>/status
+    ALERT = "alert"  # <p>/_alerts/<rule>/<device>[/<point>] — an alert's state (retained)
 
 
 _DEVICE_LEVEL: Final = {
@@ -53,11 +56,13 @@ _POINT_LEVEL: Final = {
 @dataclass(frozen=True, slots=True)
 class ParsedTopic:
     """A topic taken apart. ``device`` is the gateway id for ``GATEWAY_STATUS``; ``point`` is the
-    sensor or actuator id for the per-point kinds and ``None`` otherwise."""
+    sensor or actuator id for the per-point kinds (and point alerts) and ``None`` otherwise;
+    ``rule`` is set for ``ALERT`` only."""
 
     kind: TopicKind
     device: str
     point: str | None = None
+    rule: str | None = None
 
 
 def check_prefix(prefix: str, what: str = "topic prefix") -> str:
@@ -113,6 +118,16 @@ class Topics:
     def gateway_status(self, gateway_id: str) -> str:
         return f"{self.prefix}/{GATEWAY_NAMESPACE}/{check_id(gateway_id, 'gateway id')}/status"
 
+    def alert(self, rule: str, device: str, point: str | None = None) -> str:
+        """``<p>/_alerts/<rule>/<device>[/<point>]``: the retained state of one alert."""
+        topic = f"{self.prefix}/{ALERTS_NAMESPACE}/{check_id(rule, 'rule id')}/"
+        topic += check_id(device, "device id")
+        return topic if point is None else f"{topic}/{check_id(point, 'sensor/actuator id')}"
+
+    def alerts_filter(self) -> str:
+        """Every alert topic: ``<p>/_alerts/#``."""
+        return f"{self.prefix}/{ALERTS_NAMESPACE}/#"
+
     def discovery(self, device: str) -> str:
         """Home Assistant device-based discovery: ``homeassistant/device/<dev>/config``."""
         return f"{self.discovery_prefix}/device/{check_id(device, 'device id')}/config"
@@ -151,6 +166,13 @@ class Topics:
             return ParsedTopic(_DEVICE_LEVEL[levels[1]], check_id(levels[0], "device id"))
         if len(levels) == 3 and levels[0] == GATEWAY_NAMESPACE and levels[2] == "status":
             return ParsedTopic(TopicKind.GATEWAY_STATUS, check_id(levels[1], "gateway id"))
+        if len(levels) in (3, 4) and levels[0] == ALERTS_NAMESPACE:
+            return ParsedTopic(
+                TopicKind.ALERT,
+                check_id(levels[2], "device id"),
+                check_id(levels[3], "sensor/actuator id") if len(levels) == 4 else None,
+                check_id(levels[1], "rule id"),
+            )
         if len(levels) == 3 and levels[2] in _POINT_LEVEL:
             return ParsedTopic(
                 _POINT_LEVEL[levels[2]],

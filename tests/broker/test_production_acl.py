@@ -166,3 +166,18 @@ def test_home_assistant_reads_states_and_commands_but_cannot_forge_them(
     assert home_assistant.publish(TOPICS.state("dev1", "temp1"), b"x").value == NOT_AUTHORIZED
     assert home_assistant.publish(TOPICS.discovery("dev1"), b"{}").value == NOT_AUTHORIZED
     assert home_assistant.publish(TOPICS.replay("dev1"), b"{}").value == NOT_AUTHORIZED
+
+
+def test_the_gateway_publishes_alerts_and_consumers_read_them_but_devices_cannot_forge_them(
+    production_broker: ProductionBroker,
+) -> None:
+    gateway = production_broker.login("_gateway")
+    device = production_broker.login("dev1")
+    home_assistant = production_broker.login("_homeassistant")
+    home_assistant.subscribe(TOPICS.alerts_filter())
+    alert = TOPICS.alert("tank-low", "dev1", "tank")
+    assert device.publish(TOPICS.alert("tank-low", "dev1"), b"forged").value == NOT_AUTHORIZED
+    assert not gateway.publish(alert, b'{"state": "firing"}', retain=True).is_failure
+    (seen,) = home_assistant.wait_for(alert)
+    assert seen.payload == b'{"state": "firing"}'
+    assert [m.topic for m in home_assistant.messages] == [alert]  # the forged one never came

@@ -48,6 +48,16 @@ T = Topics()
             "pigw/_gateway/gw-1/status",
             ParsedTopic(TopicKind.GATEWAY_STATUS, "gw-1"),
         ),
+        (
+            T.alert("tank-low", "garden", "tank"),
+            "pigw/_alerts/tank-low/garden/tank",
+            ParsedTopic(TopicKind.ALERT, "garden", "tank", "tank-low"),
+        ),
+        (
+            T.alert("pi-offline", "garden"),
+            "pigw/_alerts/pi-offline/garden",
+            ParsedTopic(TopicKind.ALERT, "garden", None, "pi-offline"),
+        ),
     ],
 )
 def test_every_contract_topic_builds_and_parses_back(
@@ -62,6 +72,7 @@ def test_discovery_and_filters() -> None:
     assert T.ha_status() == "homeassistant/status"
     assert T.all_filter() == "pigw/#"
     assert T.command_filter("kitchen") == "pigw/kitchen/+/set"
+    assert T.alerts_filter() == "pigw/_alerts/#"
 
 
 def test_custom_prefixes_with_several_levels() -> None:
@@ -86,6 +97,9 @@ def test_custom_prefixes_with_several_levels() -> None:
         "pigw/kitchen/temp1/state/extra",
         "pigw/_gateway/gw/other",
         "pigw/_gateway/status",
+        "pigw/_alerts/rule",
+        "pigw/_alerts/rule/dev/point/extra",
+        "pigw/_alerts/Rule/dev",
         "pigw//temp1/state",
     ],
 )

@@ -36,7 +36,7 @@ def test_committed_openapi_matches_the_gateway_app() -> None:
 # --- the stream's vocabulary: pigw/contract/events.py is the source, OpenAPI and TS follow it ---
 #: The OpenAPI component that documents each event's data.
 EVENT_MODELS = {
-    "snapshot": "Devices",
+    "snapshot": "Snapshot",
     "reading": "ReadingEvent",
     "actuator": "ActuatorEvent",
     "status": "StatusEvent",
@@ -44,6 +44,7 @@ EVENT_MODELS = {
     "ack": "CommandAck",
     "broker": "BrokerEvent",
     "reset": "ResetEvent",
+    "alert": "AlertEvent",
 }
 DASHBOARD_EVENTS = COMMITTED.parent / "events.ts"
 

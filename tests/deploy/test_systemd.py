@@ -140,7 +140,10 @@ def test_the_example_environment_is_accepted_by_the_command(
     # The command reads them as it would under systemd; files they name are stand-ins here.
     stand_in = tmp_path / "stand-in"
     stand_in.write_text("x\n", encoding="utf-8")
+    # The alerts file is checked when the settings are read: the shipped example stands in.
+    alerts = SYSTEMD.parent / "alerts.example.toml"
     for name, _, value in assignments:
-        monkeypatch.setenv(name, str(stand_in) if value.startswith("/etc/") else value)
+        file = alerts if name.endswith("_ALERTS_FILE") else stand_in
+        monkeypatch.setenv(name, str(file) if value.startswith("/etc/") else value)
     settings = load_settings(cls, [])
     assert settings.model_dump(include={"mqtt_username"})["mqtt_username"]

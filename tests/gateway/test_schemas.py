@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 
+from gateway.alerts.alert import Alert
 from gateway.api import schemas
 from gateway.app import create_app
 from gateway.commands import Commands
@@ -19,14 +21,26 @@ from tests.gateway.support import backlog, meta, state
 from tests.support.sse import blocks as sse_events
 
 T = Topics()
-EVERY_TYPE = {"snapshot", "reading", "actuator", "status", "meta", "ack", "broker", "reset"}
+EVERY_TYPE = {
+    "snapshot", "reading", "actuator", "status", "meta", "ack", "broker", "alert", "reset",
+}  # fmt: skip
+
+
+def snapshot_source(registry: Registry) -> Callable[[frozenset[str] | None], str]:
+    """The runtime's snapshot (CONTRACT.md v3): the devices, and the active alerts."""
+    firing = Alert("hot", "d1", "t", "firing", "warning", 31.0, 1.0, 61.0, 1, "alice")
+
+    def source(devices: frozenset[str] | None) -> str:
+        return json.dumps({"devices": registry.devices_doc(0.0, devices), "alerts": [firing.doc()]})
+
+    return source
 
 
 def fed_hub(*transports: Transport) -> tuple[Hub, list[Subscriber]]:
     """A hub that has carried every event type to a live and a foreign-epoch subscriber of each
     transport."""
     registry = Registry()
-    hub = Hub(epoch="e", snapshot_source=lambda d: registry.snapshot_json(0.0, d), max_events=64)
+    hub = Hub(epoch="e", snapshot_source=snapshot_source(registry), max_events=64)
 
     async def publish(topic: str, payload: bytes) -> bool:
         raise AssertionError
@@ -46,6 +60,8 @@ def fed_hub(*transports: Transport) -> tuple[Hub, list[Subscriber]]:
     )
     intake.handle(T.ack("d1", "relay1"), encode_model(ack), False)
     intake.broker(False)
+    pending = Alert("quiet", "d1", None, "pending", "critical", None, 1.0, 1.0)
+    hub.publish("alert", "d1", pending.doc())
     intake.handle(T.meta("d1"), b"", True)
     subscribers += [hub.subscribe(t, last_event_id="other-3") for t in transports]
     return hub, subscribers

@@ -49,7 +49,8 @@ def test_a_new_stream_gets_the_retained_state_as_snapshot_then_live_events(
         (device,) = snapshot.data["devices"]
         assert device["id"] == "d1" and device["online"] is True
         assert device["sensors"]["t"]["value"] == 3.0 and device["sensors"]["t"]["seq"] == 3
-        assert snapshot.data == gateway.get("/api/devices").json()
+        # Contract v3: the devices exactly as GET /api/devices, and the active alerts (none here).
+        assert snapshot.data == {**gateway.get("/api/devices").json(), "alerts": []}
         publish_readings(mqtt, "d1", range(4, 7))
         live = client.wait_for(
             lambda ev: len(readings(ev)) >= 3 and readings(ev), what="3 readings"

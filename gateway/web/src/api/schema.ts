@@ -81,6 +81,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Alerts
+         * @description The alerts now pending or firing, and the recent notified transitions (newest first).
+         */
+        get: operations["list_alerts_api_alerts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{rule}/{device}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge Device Alert
+         * @description Acknowledge a firing device alert (``offline``): it stays firing, ``acknowledged_by`` is
+         *     set, nobody is notified.
+         */
+        post: operations["acknowledge_device_alert_api_alerts__rule___device__ack_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{rule}/{device}/{point}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge Point Alert
+         * @description Acknowledge a firing alert of a sensor or actuator.
+         */
+        post: operations["acknowledge_point_alert_api_alerts__rule___device___point__ack_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -222,6 +283,65 @@ export interface components {
             /** Name */
             name?: string | null;
             kind: components["schemas"]["ActuatorKind"];
+        };
+        /**
+         * AlertEvent
+         * @description One alert (CONTRACT.md v3 "Alerts"): the ``alert`` event, an entry of ``GET /api/alerts``,
+         *     the webhook body and the retained ``pigw/_alerts/…`` payload are all this JSON.
+         */
+        AlertEvent: {
+            /** Rule */
+            rule: string;
+            /** Device */
+            device: string;
+            /**
+             * Point
+             * @description the sensor or actuator; null for device rules (offline)
+             */
+            point: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "firing" | "resolved";
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "info" | "warning" | "critical";
+            /**
+             * Value
+             * @description the value that caused this state; null if none
+             */
+            value: boolean | number | null;
+            /**
+             * Since
+             * @description when the condition began (UTC ISO-8601 with milliseconds)
+             */
+            since: string;
+            /**
+             * Ts
+             * @description when the alert entered this state
+             */
+            ts: string;
+            /**
+             * Acknowledged By
+             * @description who acknowledged the firing alert (a token's name, 'open' in open mode)
+             */
+            acknowledged_by: string | null;
+        };
+        /** Alerts */
+        Alerts: {
+            /**
+             * Active
+             * @description pending and firing, oldest condition first
+             */
+            active: components["schemas"]["AlertEvent"][];
+            /**
+             * Recent
+             * @description notified transitions, newest first
+             */
+            recent: components["schemas"]["AlertEvent"][];
         };
         /** BrokerEvent */
         BrokerEvent: {
@@ -463,6 +583,19 @@ export interface components {
             token: string;
         };
         /**
+         * Snapshot
+         * @description A ``snapshot`` event's data: the devices as ``GET /api/devices``, and the active alerts.
+         */
+        Snapshot: {
+            /** Devices */
+            devices: components["schemas"]["Device"][];
+            /**
+             * Alerts
+             * @description alerts now pending or firing
+             */
+            alerts: components["schemas"]["AlertEvent"][];
+        };
+        /**
          * SseEvent
          * @description One event of ``GET /api/events`` as an SSE parser hands it over (``retry:`` comes once,
          *     before the first event; ``: ping`` comments carry nothing).
@@ -474,7 +607,7 @@ export interface components {
              */
             id?: string | null;
             /** Event */
-            event?: ("snapshot" | "reading" | "actuator" | "status" | "meta" | "ack" | "broker" | "reset") | null;
+            event?: ("snapshot" | "reading" | "actuator" | "status" | "meta" | "ack" | "broker" | "reset" | "alert") | null;
             /**
              * Data
              * @description JSON: the `data` of a StreamEvent of this type
@@ -508,9 +641,9 @@ export interface components {
              * Type
              * @enum {string}
              */
-            type: "snapshot" | "reading" | "actuator" | "status" | "meta" | "ack" | "broker" | "reset";
+            type: "snapshot" | "reading" | "actuator" | "status" | "meta" | "ack" | "broker" | "reset" | "alert";
             /** Data */
-            data: components["schemas"]["Devices"] | components["schemas"]["ReadingEvent"] | components["schemas"]["ActuatorEvent"] | components["schemas"]["StatusEvent"] | components["schemas"]["MetaEvent"] | components["schemas"]["CommandAck"] | components["schemas"]["BrokerEvent"] | components["schemas"]["ResetEvent"];
+            data: components["schemas"]["Snapshot"] | components["schemas"]["ReadingEvent"] | components["schemas"]["ActuatorEvent"] | components["schemas"]["StatusEvent"] | components["schemas"]["MetaEvent"] | components["schemas"]["CommandAck"] | components["schemas"]["BrokerEvent"] | components["schemas"]["AlertEvent"] | components["schemas"]["ResetEvent"];
         };
         /** ValidationError */
         ValidationError: {
@@ -759,12 +892,163 @@ export interface operations {
             };
         };
     };
+    list_alerts_api_alerts_get: {
+        parameters: {
+            query?: {
+                /** @description recent transitions at most */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alerts"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    acknowledge_device_alert_api_alerts__rule___device__ack_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule: string;
+                device: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertEvent"];
+                };
+            };
+            /** @description the token lacks the operator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such alert */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the alert is not firing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    acknowledge_point_alert_api_alerts__rule___device___point__ack_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule: string;
+                device: string;
+                point: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertEvent"];
+                };
+            };
+            /** @description the token lacks the operator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such alert */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the alert is not firing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     events_api_events_get: {
         parameters: {
             query?: {
                 /** @description only events of these devices (repeatable); broker/reset/snapshot always */
                 device?: string[] | null;
-                /** @description only these device event types (repeatable): ack, actuator, meta, reading, status */
+                /** @description only these device event types (repeatable): ack, actuator, alert, meta, reading, status */
                 type?: string[] | null;
             };
             header?: {

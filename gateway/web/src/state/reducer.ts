@@ -188,6 +188,9 @@ function applyEvent(state: State, event: StreamEvent): State {
     }
     case "broker":
       return { ...state, brokerConnected: event.data.connected };
+    case "alert":
+      // Held and shown by the dashboard's alerts page (its own branch); nothing here yet.
+      return state;
     case "reset":
       // Keep showing what we have: the snapshot that follows a reset repairs it in place.
       return {
