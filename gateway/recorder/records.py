@@ -32,6 +32,15 @@ class Tier(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class PointRef:
+    """One sensor or actuator of one device, as a history query names it."""
+
+    device: str
+    role: PointRole
+    point: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     """One state message as the recorder keeps it; ``(device, seq)`` is its identity."""
 

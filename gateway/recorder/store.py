@@ -30,7 +30,7 @@ from gateway.recorder.records import (
     AuditEntry,
     Bucket,
     DeviceReading,
-    PointRole,
+    PointRef,
     RawReading,
     Reading,
     SeqRun,
@@ -93,38 +93,23 @@ class HistoryStore(Protocol):
     async def last_seqs(self) -> dict[str, int]:
         """The highest seq recorded per device (what gap filling starts from after a restart)."""
 
-    async def has_point(self, device: str, role: PointRole, point: str) -> bool: ...
+    async def has_point(self, ref: PointRef) -> bool: ...
 
     async def has_device(self, device: str) -> bool: ...
 
     async def readings(
-        self,
-        device: str,
-        role: PointRole,
-        point: str,
-        start_ms: int,
-        end_ms: int,
-        limit: int,
+        self, ref: PointRef, start_ms: int, end_ms: int, limit: int
     ) -> tuple[list[RawReading], bool]:
         """The ``limit`` most recent raw readings in the window, oldest first, and whether more
         were left out (``truncated``)."""
 
     async def buckets(
-        self,
-        device: str,
-        role: PointRole,
-        point: str,
-        tier: Tier,
-        start_ms: int,
-        end_ms: int,
-        limit: int,
+        self, ref: PointRef, tier: Tier, start_ms: int, end_ms: int, limit: int
     ) -> tuple[list[Bucket], bool]:
         """Buckets of ``tier`` (1m or 1h) whose start is in the window, oldest first (the most
         recent ``limit``), and whether more were left out."""
 
-    async def count_estimate(
-        self, device: str, role: PointRole, point: str, start_ms: int, end_ms: int
-    ) -> int:
+    async def count_estimate(self, ref: PointRef, start_ms: int, end_ms: int) -> int:
         """About how many raw readings the window holds (from the hour buckets: cheap)."""
 
     async def device_readings(
