@@ -22,7 +22,7 @@ from gateway.api import history_models as models
 from gateway.api.deps import OperatorDep, RuntimeDep, ViewerDep
 from gateway.api.schemas import Problem
 from gateway.recorder.queries import HistoryQueries
-from gateway.recorder.records import PointRef, PointRole, Tier
+from gateway.recorder.records import PointRef, PointRole, Tier, iso_ms
 from gateway.recorder.step import DEFAULT_MAX_POINTS, MAX_MAX_POINTS
 from gateway.recorder.store import StoreUnavailable
 from pigw.contract import format_ts
@@ -106,8 +106,7 @@ def ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def iso(at_ms: int) -> str:
-    return format_ts(at_ms / 1000)
+iso = iso_ms
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

@@ -310,7 +310,7 @@ class PostgresStore:
                 found[0], start_ms, end_ms, limit + 1,
             )  # fmt: skip
             boolean = found[1]
-            out = [RawReading(r[0], _value(r[1], boolean), r[2]) for r in rows[:limit]]
+            out = [RawReading(r[0], r[1] != 0 if boolean else r[1], r[2]) for r in rows[:limit]]
             out.reverse()
             return out, len(rows) > limit
 

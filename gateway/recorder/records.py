@@ -8,8 +8,10 @@ from. The wire form (``2026-11-24T06:00:00.123Z``) is made only at the HTTP edge
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from functools import lru_cache
+from typing import Literal, NamedTuple
 
 PointRole = Literal["sensor", "actuator"]
 #: A recorded value: true/false for digital points, a number otherwise.
@@ -52,9 +54,9 @@ class Reading:
     value: RecordedValue
 
 
-@dataclass(frozen=True, slots=True)
-class RawReading:
-    """A reading as a history query returns it (one point: device and point are the query's)."""
+class RawReading(NamedTuple):
+    """A reading as a history query returns it (one point: device and point are the query's).
+    A tuple, because a 24-hour query at 1 reading/s makes 86,400 of them."""
 
     ts_ms: int
     value: RecordedValue
@@ -144,3 +146,18 @@ class AuditEntry:
 class WriteResult:
     stored: int  # readings new to the store
     duplicates: int  # (device, seq) held already: not stored, not counted in a bucket
+
+
+@lru_cache(maxsize=64)
+def _day_prefix(day: int) -> str:
+    return datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%dT")
+
+
+def iso_ms(at_ms: int) -> str:
+    """Epoch milliseconds as the contract's ``ts`` (``2026-11-24T06:00:00.123Z``); several times
+    faster than ``datetime`` for the long answers of history queries."""
+    day, rest = divmod(at_ms, 86_400_000)
+    seconds, millis = divmod(rest, 1000)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{_day_prefix(day)}{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"

@@ -356,9 +356,11 @@ class SqliteStore:
                 (point_id, start_ms, end_ms, limit + 1),
             ).fetchall()
             truncated = len(rows) > limit
-            out = [RawReading(ts, _value(v, boolean), seq) for ts, v, seq in rows[:limit]]
-            out.reverse()
-            return out, truncated
+            del rows[limit:]
+            rows.reverse()
+            if boolean:
+                return [RawReading(ts, v != 0, seq) for ts, v, seq in rows], truncated
+            return list(map(RawReading._make, rows)), truncated
 
         return await self._read(query)
 
