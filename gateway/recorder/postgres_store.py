@@ -17,7 +17,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from gateway.recorder.bucketing import fold
+from gateway.recorder.bucketing import coarsen, fold
 from gateway.recorder.records import (
     HOUR_MS,
     MINUTE_MS,
@@ -237,8 +237,12 @@ class PostgresStore:
                     [v[2] for _, v in rows],
                 )
                 triples = [(r[0], r[1], r[2]) for r in inserted]
-                for tier, width in ((Tier.MINUTE, MINUTE_MS), (Tier.HOUR, HOUR_MS)):
-                    folded = sorted(fold(triples, width).items())
+                minutes = fold(triples, MINUTE_MS)
+                for tier, tier_buckets in (
+                    (Tier.MINUTE, minutes),
+                    (Tier.HOUR, coarsen(minutes, HOUR_MS)),
+                ):
+                    folded = sorted(tier_buckets.items())
                     if not folded:
                         continue
                     await conn.execute(

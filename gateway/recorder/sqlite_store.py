@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gateway.recorder.bucketing import fold
+from gateway.recorder.bucketing import coarsen, fold
 from gateway.recorder.records import (
     HOUR_MS,
     MINUTE_MS,
@@ -273,12 +273,13 @@ class SqliteStore:
                 "VALUES (?, ?, ?, ?)",
                 rows,
             )
-            for tier, width in ((Tier.MINUTE, MINUTE_MS), (Tier.HOUR, HOUR_MS)):
+            minutes = fold(triples, MINUTE_MS)
+            for tier, folded in ((Tier.MINUTE, minutes), (Tier.HOUR, coarsen(minutes, HOUR_MS))):
                 conn.executemany(
                     UPSERT_BUCKET.format(table=BUCKET_TABLES[tier]),
                     [
                         (p, start, b.min, b.max, b.total, b.count, b.last, b.last_ts)
-                        for (p, start), b in sorted(fold(triples, width).items())
+                        for (p, start), b in sorted(folded.items())
                     ],
                 )
             for device_id in before:
