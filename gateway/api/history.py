@@ -25,6 +25,7 @@ from gateway.recorder.queries import HistoryQueries
 from gateway.recorder.records import PointRef, PointRole, Tier, iso_ms
 from gateway.recorder.step import DEFAULT_MAX_POINTS, MAX_MAX_POINTS
 from gateway.recorder.store import StoreUnavailable
+from gateway.runtime import Runtime
 from pigw.contract import format_ts
 
 router = APIRouter(prefix="/api", tags=["history"])
@@ -127,12 +128,11 @@ def csv_response(text: str, name: str, begin: datetime) -> Response:
     )
 
 
-def queries(runtime: Any) -> HistoryQueries:
-    found: HistoryQueries = runtime.history
-    return found
+def queries(runtime: Runtime) -> HistoryQueries:
+    return runtime.history
 
 
-def _unit(runtime: Any, ref: PointRef) -> str | None:
+def _unit(runtime: Runtime, ref: PointRef) -> str | None:
     state = runtime.registry.get(ref.device)
     if state is None:
         return None
@@ -199,7 +199,7 @@ def point_window(params: PointParams) -> tuple[datetime, datetime, Tier | None, 
 
 
 async def point_history(
-    request: Request, runtime: Any, ref: PointRef, params: PointParams, fmt: str | None
+    request: Request, runtime: Runtime, ref: PointRef, params: PointParams, fmt: str | None
 ) -> Response:
     as_csv = wants_csv(request, fmt)
     begin, to, tier, cap = point_window(params)

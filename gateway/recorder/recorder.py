@@ -94,7 +94,9 @@ class Recorder:
         self._audit: deque[AuditEntry] = deque(maxlen=MAX_PENDING_AUDIT)
         self._unrecorded: dict[str, SeqRuns] = {}
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()  # set while nothing waits to be written
         self._opened_event = asyncio.Event()
+        self.bytes_on_disk: int | None = None  # from the last retention step
         self._next_retention = 0.0
 
     # --- intake side (event loop, O(1)) ------------------------------------------------------
@@ -112,12 +114,14 @@ class Recorder:
         self._queue.append(Reading(device, point, role, seq, ts_ms(message.ts), message.value))
         if not self._wake.is_set():
             self._wake.set()
+            self._idle.clear()
 
     def record_audit(self, entry: AuditEntry) -> None:
         if len(self._audit) == self._audit.maxlen:
             self.stats.audit_dropped += 1
         self._audit.append(entry)
         self._wake.set()
+        self._idle.clear()
 
     def pending_audit(self) -> list[AuditEntry]:
         """Audit entries not written yet (a query shows them too)."""
@@ -148,11 +152,24 @@ class Recorder:
                 await self._maybe_retain()
                 if not self._queue and not self._audit:
                     self._wake.clear()
+                    self._idle.set()
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(self.retention_every):
                             await self._wake.wait()
         finally:
             await self.store.close()
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait (bounded) until everything queued is written: the gateway's shutdown calls it
+        before cancelling :meth:`run`, so a clean stop loses nothing."""
+        if not self.opened:
+            return not self._queue
+        try:
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
+        except TimeoutError:
+            return False
+        return True
 
     async def _open(self) -> None:
         delay = RETRY_FIRST
@@ -231,6 +248,10 @@ class Recorder:
             self._failed(exc)
             self._next_retention = now + self.retention_every
             return
+        try:
+            self.bytes_on_disk = (await self.store.health()).bytes_on_disk
+        except StoreUnavailable as exc:
+            self._failed(exc)
         for tier, rows in result.deleted.items():
             self.stats.retention_deleted[tier.value] = (
                 self.stats.retention_deleted.get(tier.value, 0) + rows
