@@ -21,6 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import resource
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -99,11 +101,38 @@ BUCKET_TABLES = {Tier.MINUTE: "history_minute", Tier.HOUR: "history_hour"}
 TIER_TABLES = {Tier.RAW: "history_readings", **BUCKET_TABLES}
 
 
-def classify(exc: BaseException) -> StoreUnavailable:
+#: Less free space than this on the store's file system makes a write error a full disk.
+LOW_SPACE = 4 * 1024 * 1024
+
+
+def out_of_space(path: Path) -> bool:
+    """Whether a failed write is most likely a full disk: little space left on the file system,
+    or a file at the process's file size limit (RLIMIT_FSIZE, which SQLite reports as an I/O
+    error, not as SQLITE_FULL)."""
+    try:
+        stats = os.statvfs(path.parent)
+        if stats.f_bavail * stats.f_frsize < LOW_SPACE:
+            return True
+        soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+        if soft != resource.RLIM_INFINITY:
+            for name in (path, path.with_name(path.name + "-wal")):
+                if name.exists() and name.stat().st_size + 2 * 65536 >= soft:
+                    return True
+    except OSError:
+        return False
+    return False
+
+
+def classify(exc: BaseException, path: Path | None = None) -> StoreUnavailable:
     """An SQLite or OS error as a :class:`StoreUnavailable` with a metric-label cause."""
     text = str(exc)
     lowered = text.lower()
-    if "full" in lowered or "too large" in lowered:
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    if (
+        "full" in lowered
+        or "too large" in lowered
+        or (code.startswith("SQLITE_IOERR") and path is not None and out_of_space(path))
+    ):
         cause = "disk_full"
     elif "locked" in lowered or "busy" in lowered:
         cause = "locked"
@@ -147,12 +176,28 @@ class SqliteStore:
             self._local.conn = conn
         return conn
 
+    def _reconnect_after(self, job: Callable[[], T]) -> Callable[[], T]:
+        def guarded() -> T:
+            try:
+                return job()
+            except (sqlite3.Error, OSError):
+                # A connection that saw an I/O error may keep failing after the cause went (a
+                # disk with space again): the next call opens a fresh one in this thread.
+                conn = getattr(self._local, "conn", None)
+                if conn is not None:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.close()
+                    self._local.conn = None
+                raise
+
+        return guarded
+
     async def _in(self, pool: ThreadPoolExecutor, job: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(pool, job)
+            return await loop.run_in_executor(pool, self._reconnect_after(job))
         except (sqlite3.Error, OSError) as exc:
-            raise classify(exc) from exc
+            raise classify(exc, self.path) from exc
 
     # --- lifecycle --------------------------------------------------------------------------
     async def open(self) -> None:
