@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 JsonValue = bool | int | float
 
 
-class RawReading(BaseModel):
+class HistoryReading(BaseModel):
     value: JsonValue
     ts: str = Field(description="UTC ISO-8601 with milliseconds: when it was measured")
     seq: int
@@ -25,7 +25,7 @@ class HistoryBucket(BaseModel):
     count: int
 
 
-class PointHistory(BaseModel):
+class History(BaseModel):
     """One sensor's or actuator's history: ``readings`` for ``step=raw``, else ``buckets``.
     ``sensor`` or ``actuator`` names the point."""
 
@@ -36,7 +36,7 @@ class PointHistory(BaseModel):
     from_: str = Field(alias="from", description="the window asked for (start)")
     to: str = Field(description="the window asked for (end)")
     step: Literal["raw", "1m", "1h"]
-    readings: list[RawReading] | None = Field(None, description="step=raw: oldest first")
+    readings: list[HistoryReading] | None = Field(None, description="step=raw: oldest first")
     buckets: list[HistoryBucket] | None = Field(
         None, description="step=1m or 1h: oldest first, empty buckets left out"
     )

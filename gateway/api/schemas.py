@@ -37,18 +37,6 @@ class Devices(BaseModel):
     devices: list[Device]
 
 
-class HistoryReading(BaseModel):
-    value: JsonValue
-    ts: str
-    seq: int
-
-
-class History(BaseModel):
-    device: str
-    sensor: str
-    readings: list[HistoryReading]
-
-
 class CommandRequest(BaseModel):
     value: bool | int | float | Annotated[str, Field(max_length=32)] = Field(
         description="relay/LED: ON/OFF/true/false/1/0; PWM: a number in [0, 1]"
