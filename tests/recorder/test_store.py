@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+from gateway.recorder.migrate import migrate
+from gateway.recorder.postgres_store import PostgresStore
 from gateway.recorder.records import (
     HOUR_MS,
     MINUTE_MS,
@@ -13,6 +16,7 @@ from gateway.recorder.records import (
     SeqRun,
     Tier,
 )
+from gateway.recorder.sqlite_store import SqliteStore
 from gateway.recorder.store import HistoryStore, RetentionLimits
 
 T0 = 1_764_547_200_000  # 2025-12-01T00:00:00Z, on an hour boundary
@@ -162,3 +166,29 @@ async def test_concurrent_writers_store_each_reading_once(store: HistoryStore) -
 async def test_health_reports_bytes(store: HistoryStore) -> None:
     await store.write(readings("dev1", "temp", range(1000)))
     assert (await store.health()).bytes_on_disk > 0
+
+
+async def test_migrating_sqlite_into_postgresql_copies_every_reading_once(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    source = SqliteStore(tmp_path / "history.db")
+    await source.open()
+    await source.write(readings("dev1", "temp", range(12_000)))
+    await source.write([Reading("dev1", "relay1", "actuator", 20_000, T0, True)])
+    await source.append_audit([AuditEntry(T0, "alice", "dev1", "relay1", True, "c1", "ok", None,
+                                          2.0, "ws")])  # fmt: skip
+    await source.close()
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    assert await migrate(url, postgres_url) == (12_001, 12_001, 1)
+    assert (await migrate(url, postgres_url))[1] == 0  # again: nothing new
+    target = PostgresStore(postgres_url, description="target")
+    await target.open()
+    try:
+        assert await target.seq_runs("dev1") == [SeqRun(0, 11_999), SeqRun(20_000, 20_000)]
+        hours, _ = await target.buckets(TEMP, Tier.HOUR, T0, T0 + DAY_MS, 10)
+        assert sum(b.count for b in hours) == 12_000
+        got, _ = await target.readings(RELAY, T0, T0, 10)
+        assert got[0].value is True
+        assert [e.via for e in await target.audit(None, None, None, 10)] == ["ws"]
+    finally:
+        await target.close()
