@@ -124,10 +124,14 @@ def bench_influx(folder: Path, readings: list[Reading], runs: int) -> dict[str, 
         ingest_s = time.perf_counter() - start
         end = readings[-1].ts_ms
         raw_q = (
-                 f"time > {end - DAY_MS}ms AND time <= {end}ms")  # fmt: skip
+            "SELECT value, seq FROM r WHERE device='bench' AND point='temp' AND "  # noqa: S608
+            f"time > {end - DAY_MS}ms AND time <= {end}ms"
+        )
         auto_q = (
-                  f"WHERE device='bench' AND point='temp' AND time >= {T0}ms AND time <= {end}ms "
-                  "GROUP BY time(1h)")  # fmt: skip
+            "SELECT mean(value), min(value), max(value), last(value), count(value) FROM r "  # noqa: S608
+            f"WHERE device='bench' AND point='temp' AND time >= {T0}ms AND time <= {end}ms "
+            "GROUP BY time(1h)"
+        )
         raw_rows = influx.rows(raw_q)
         auto_rows = influx.rows(auto_q)
         raw_samples, auto_samples = [], []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -75,8 +76,11 @@ class Influx:
             )
         else:
             request = urllib.request.Request(f"{self.base}/query?{data}")  # noqa: S310
-        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - loopback
-            body: bytes = response.read()
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - loopback
+                body: bytes = response.read()
+        except urllib.error.HTTPError as exc:
+            raise RuntimeError(f"InfluxQL {q!r}: {exc.code} {exc.read()[:300]!r}") from exc
         return body
 
     def rows(self, q: str) -> int:
