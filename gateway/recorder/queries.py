@@ -143,10 +143,11 @@ class HistoryQueries:
                 stored, truncated = await recorder.store.readings(ref, start_ms, end_ms, limit)
             except StoreUnavailable:
                 stored = []
-        merged = {r.seq: r for r in stored}
-        for reading in ring:
-            merged.setdefault(reading.seq, reading)
-        ordered = sorted(merged.values(), key=lambda r: (r.ts_ms, r.seq))
+        held = {r.seq for r in stored}
+        extra = [r for r in ring if r.seq not in held]
+        if not extra:  # the common case: the store has all of it, in order already
+            return PointHistory(Tier.RAW, stored, [], truncated)
+        ordered = sorted([*stored, *extra], key=lambda r: (r.ts_ms, r.seq))
         if len(ordered) > limit:
             ordered, truncated = ordered[-limit:], True
         return PointHistory(Tier.RAW, ordered, [], truncated)
