@@ -12,7 +12,12 @@ import pytest
 from gateway.recorder.recorder import Recorder, ts_ms
 from gateway.recorder.records import AuditEntry, Reading, SeqRun, WriteResult
 from gateway.recorder.runs import SeqRuns
-from gateway.recorder.store import RetentionLimits, RetentionResult, StoreUnavailable
+from gateway.recorder.store import (
+    RetentionLimits,
+    RetentionResult,
+    StoreHealth,
+    StoreUnavailable,
+)
 from gateway.state import GapTracker
 from pigw.contract import StateMessage
 from tests.support.waiting import async_wait_until
@@ -71,6 +76,10 @@ class FakeStore:
         self._check()
         self.retains += 1
         return RetentionResult()
+
+    async def health(self) -> StoreHealth:
+        self._check()
+        return StoreHealth(bytes_on_disk=len(self.rows) * 30)
 
 
 class Clock:
@@ -169,7 +178,25 @@ async def test_audit_entries_are_written_with_the_batches() -> None:
     assert recorder.pending_audit() == []
 
 
-async def test_retention_runs_on_its_own_schedule() -> None:
+async def test_retention_runs_on_its_own_schedule_and_measures_the_store() -> None:
     store, gaps = FakeStore(), GapTracker()
     recorder = make(store, gaps)
+    recorder.record("dev1", "sensor", "temp", state(1))
     await run_until(recorder, lambda: store.retains >= 1, "one retention step")
+    assert recorder.bytes_on_disk is not None
+
+
+async def test_a_clean_stop_drains_the_queue_first() -> None:
+    store, gaps = FakeStore(), GapTracker()
+    recorder = make(store, gaps)
+    task = asyncio.create_task(recorder.run())
+    try:
+        assert await recorder.wait_open(10)
+        for seq in range(100):
+            recorder.record("dev1", "sensor", "temp", state(seq))
+        assert await recorder.drain(10)
+        assert len(store.rows) == 100
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
