@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from gateway.recorder.url import HistoryBackend, parse_history_url
+from gateway.settings import GatewaySettings
 
 
 def test_sqlite_urls_name_a_file() -> None:
@@ -45,3 +47,23 @@ def test_none_turns_the_store_off() -> None:
 def test_bad_urls_say_what_is_wrong(text: str, complaint: str) -> None:
     with pytest.raises(ValueError, match=complaint):
         parse_history_url(text)
+
+
+def test_a_bad_history_url_stops_start_up_naming_the_key() -> None:
+    with pytest.raises(ValidationError) as caught:
+        GatewaySettings(history_url="mysql://db/pigw")
+    assert "history_url" in str(caught.value) and "unknown history store" in str(caught.value)
+    with pytest.raises(ValidationError, match="history_raw_days"):
+        GatewaySettings(history_raw_days=0)
+
+
+def test_the_default_store_lives_in_the_state_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PIGW_GATEWAY_STATE_DIR", raising=False)
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "systemd"))
+    assert GatewaySettings().resolved_history_url.path == tmp_path / "systemd" / "history.db"
+    monkeypatch.delenv("STATE_DIRECTORY")
+    assert GatewaySettings().resolved_history_url.path == Path(".run/history.db")
+    explicit = GatewaySettings(state_dir=tmp_path / "x")
+    assert explicit.resolved_history_url.path == tmp_path / "x" / "history.db"
