@@ -210,7 +210,10 @@ class Recorder:
         queue = self._queue
         if not queue:
             return
-        count = min(len(queue), self.batch_size)
+        # The writer runs when the event loop lets it, and a burst of backlog keeps the loop busy
+        # (the bridge handles many messages per turn): behind such a burst, take up to a quarter
+        # of the queue at once, or the queue fills while the writer waits for its next turn.
+        count = min(len(queue), max(self.batch_size, len(queue) // 4))
         batch = [queue.popleft() for _ in range(count)]
         result = await self._retry(lambda: self.store.write(batch))
         self.stats.batches += 1

@@ -27,6 +27,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -87,9 +88,8 @@ CREATE TABLE IF NOT EXISTS history_audit (
 CREATE INDEX IF NOT EXISTS history_audit_ts ON history_audit (ts);
 """
 
-UPSERT_BUCKET = """
-INSERT INTO {table} (point_id, ts, min, max, total, count, last, last_ts)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+UPSERT_HEAD = "INSERT INTO {table} (point_id, ts, min, max, total, count, last, last_ts) VALUES "
+UPSERT_TAIL = """
 ON CONFLICT (point_id, ts) DO UPDATE SET
     min = min(min, excluded.min), max = max(max, excluded.max),
     total = total + excluded.total, count = count + excluded.count,
@@ -121,6 +121,35 @@ def out_of_space(path: Path) -> bool:
     except OSError:
         return False
     return False
+
+
+#: SQLite's limit on bound parameters per statement (SQLITE_MAX_VARIABLE_NUMBER, 32766 since 3.32).
+MAX_PARAMETERS = 32_766
+
+
+@lru_cache(maxsize=64)
+def _placeholders(rows: int, width: int) -> str:
+    one = "(" + ",".join("?" * width) + ")"
+    return ",".join([one] * rows)
+
+
+def insert_rows(
+    conn: sqlite3.Connection, head: str, tail: str, rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` with multi-row ``VALUES`` statements, thousands of rows each.
+
+    Not ``executemany``: it releases and re-takes the GIL around every row's step, and while the
+    event loop's thread is busy (a burst of backlog) each re-take waits up to the interpreter's
+    switch interval (5 ms): measured, a 5,000-row batch then took seconds. One statement per few
+    thousand rows takes the GIL back a few times per batch."""
+    if not rows:
+        return
+    width = len(rows[0])
+    per = MAX_PARAMETERS // width
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        params = [value for row in chunk for value in row]
+        conn.execute(head + _placeholders(len(chunk), width) + tail, params)
 
 
 def classify(exc: BaseException, path: Path | None = None) -> StoreUnavailable:
@@ -313,15 +342,18 @@ class SqliteStore:
         triples = [(p, ts, v) for p, ts, _, v in rows]
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(
-                "INSERT OR IGNORE INTO history_readings (point_id, ts, seq, value) "
-                "VALUES (?, ?, ?, ?)",
+            insert_rows(
+                conn,
+                "INSERT OR IGNORE INTO history_readings (point_id, ts, seq, value) VALUES ",
+                "",
                 rows,
             )
             minutes = fold(triples, MINUTE_MS)
             for tier, folded in ((Tier.MINUTE, minutes), (Tier.HOUR, coarsen(minutes, HOUR_MS))):
-                conn.executemany(
-                    UPSERT_BUCKET.format(table=BUCKET_TABLES[tier]),
+                insert_rows(
+                    conn,
+                    UPSERT_HEAD.format(table=BUCKET_TABLES[tier]),
+                    UPSERT_TAIL,
                     [
                         (p, start, b.min, b.max, b.total, b.count, b.last, b.last_ts)
                         for (p, start), b in sorted(folded.items())
