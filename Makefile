@@ -75,10 +75,12 @@ pytest: venv
 	$(BIN)/pytest
 
 # The benchmarks of issues 4 and 7 (docs/performance.md): the fan-out run (floor, textbook,
-# Node-RED, pigw; several minutes; BENCH_ARGS=--quick for a smoke run), then the agent's figures.
+# Node-RED, pigw; several minutes; BENCH_ARGS=--quick for a smoke run), then the agent's figures,
+# then the recorder's beside InfluxDB (issue 14; BENCH_RECORDER_ARGS=--quick for a smoke run).
 bench: system-deps-bench venv
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.agent $(BENCH_AGENT_ARGS)
+	$(BIN)/python -m bench.recorder --json .run/bench/recorder.json $(BENCH_RECORDER_ARGS)
 
 clean:
 	rm -rf $(VENV) .run dist build .mypy_cache .pytest_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist

@@ -25,6 +25,7 @@ from gateway.api import (
     devices,
     events,
     health,
+    history,
     metrics,
     schemas,
     session,
@@ -62,6 +63,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     for router in (
         devices.router,
+        history.router,
         commands.router,
         alerts.router,
         events.router,
@@ -114,6 +116,8 @@ def _domain_collector(runtime: Runtime) -> DomainCollector:
         readiness=runtime.readiness,
         commands=runtime.commands,
         refusals=runtime.refusals,
+        recorder=runtime.recorder,
+        audit=runtime.audit,
     )
 
 

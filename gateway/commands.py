@@ -5,17 +5,23 @@ The checks follow the contract's status codes: 404 unknown device or actuator, 4
 kind the meta declares). The gateway sends the JSON form with a fresh ``cid`` (uuid4) and an
 ``exp`` deadline equal to its own wait, so an agent that gets the command late does not execute it
 after the caller was told 504.
+
+Every command that reaches :meth:`Commands.send` is handed to the audit trail once, with its
+outcome (CONTRACT.md v3, "Audit log"): the ack's status, ``timeout``, ``offline`` or ``refused``;
+the edges report what they refuse before calling it (403, 429) through :meth:`Commands.refused`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
+from gateway.recorder.records import AuditEntry, AuditVia
 from gateway.state.registry import Registry
 from pigw.contract import Ack, ContractError, RawValue, Topics, actuator_value, encode_command
 
@@ -25,12 +31,20 @@ Publish = Callable[[str, bytes], Awaitable[bool]]
 
 
 class CommandError(Exception):
-    """A command refused or failed, with the HTTP status that says why."""
+    """A command refused or failed, with the HTTP status that says why; ``outcome`` is the audit
+    log's status for it (``refused``, ``offline``, ``timeout``)."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, outcome: str = "refused") -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.outcome = outcome
+
+
+class CommandAudit(Protocol):
+    """Where each command's outcome goes (the recorder's audit trail implements it)."""
+
+    def record(self, entry: AuditEntry) -> None: ...
 
 
 @dataclass(slots=True)
@@ -66,8 +80,12 @@ class Commands:
         *,
         timeout: float = 10.0,
         max_pending: int = 1000,
+        audit: CommandAudit | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.registry = registry
+        self.audit = audit
+        self._clock = clock
         self.topics = topics
         self.timeout = timeout
         self.max_pending = max_pending
@@ -88,7 +106,7 @@ class Commands:
         if declared is None:
             raise CommandError(404, f"device {device!r} has no actuator {actuator!r}")
         if not state.online:
-            raise CommandError(409, f"device {device!r} is offline")
+            raise CommandError(409, f"device {device!r} is offline", outcome="offline")
         if not declared.settable:
             raise CommandError(422, f"actuator {actuator!r} is not settable")
         try:
@@ -97,15 +115,69 @@ class Commands:
             raise CommandError(422, str(exc.args[0])) from exc
 
     async def send(
-        self, device: str, actuator: str, raw: RawValue, cid: str | None = None
+        self,
+        device: str,
+        actuator: str,
+        raw: RawValue,
+        cid: str | None = None,
+        *,
+        principal: str = "open",
+        via: AuditVia = "rest",
     ) -> dict[str, Any]:
-        """Check, publish and wait for the ack; returns the ack's data (as the ``ack`` event)."""
+        """Check, publish and wait for the ack; returns the ack's data (as the ``ack`` event).
+        ``principal`` (the token's name) and ``via`` go into the audit log with the outcome."""
+        started = time.monotonic()
+        cid = cid or str(uuid.uuid4())
+        checked = False
         try:
             value = self.check(device, actuator, raw)
-            return await self._send(device, actuator, value, cid or str(uuid.uuid4()))
+            checked = True
+            doc = await self._send(device, actuator, value, cid)
         except CommandError as exc:
             self.stats.count(str(exc.status))
+            sent = checked and exc.outcome == "timeout"  # published, never acked
+            self._audit(device, actuator, raw, cid if sent else None, exc.outcome, exc.detail,
+                        started if sent else None, principal, via)  # fmt: skip
             raise
+        self._audit(device, actuator, raw, cid, str(doc["status"]), doc.get("error"), started,
+                    principal, via)  # fmt: skip
+        return doc
+
+    def refused(
+        self, device: str, actuator: str, raw: object, *, principal: str, via: AuditVia, why: str
+    ) -> None:
+        """An edge refused a command before it reached :meth:`send` (403, 429): audit it."""
+        self._audit(device, actuator, raw, None, "refused", why, None, principal, via)
+
+    def _audit(  # noqa: PLR0917 - one entry's fields
+        self,
+        device: str,
+        actuator: str,
+        raw: object,
+        cid: str | None,
+        status: str,
+        error: str | None,
+        started: float | None,
+        principal: str,
+        via: AuditVia,
+    ) -> None:
+        if self.audit is None:
+            return
+        latency = None if started is None else round((time.monotonic() - started) * 1000, 1)
+        self.audit.record(
+            AuditEntry(
+                ts_ms=int(self._clock() * 1000),
+                principal=principal,
+                device=device,
+                actuator=actuator,
+                value=raw,
+                cid=cid,
+                status=status,
+                error=error,
+                latency_ms=latency,
+                via=via,
+            )
+        )
 
     async def _send(
         self, device: str, actuator: str, value: bool | float, cid: str
@@ -125,7 +197,9 @@ class Commands:
                 async with asyncio.timeout(self.timeout):
                     doc = await waiter
             except TimeoutError as exc:
-                raise CommandError(504, f"no ack from {device!r} within {self.timeout:g}s") from exc
+                raise CommandError(
+                    504, f"no ack from {device!r} within {self.timeout:g}s", outcome="timeout"
+                ) from exc
         finally:
             self._pending.pop(cid, None)
         self.stats.count(str(doc["status"]))

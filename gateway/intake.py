@@ -37,6 +37,13 @@ from pigw.contract import (
 )
 
 
+class ReadingSink(Protocol):
+    """Where every accepted state message also goes: the recorder (issue 14). ``record`` must
+    return at once (the recorder queues it); it is called on the event loop for each one."""
+
+    def record(self, device: str, role: PointRole, point: str, message: StateMessage) -> None: ...
+
+
 @dataclass(slots=True)
 class IntakeStats:
     messages: dict[str, int] = field(default_factory=dict)  # by topic kind
@@ -67,11 +74,13 @@ class Intake:
         hub: Hub,
         commands: Commands,
         rejections: Rejections,
+        history: ReadingSink | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         listeners: tuple[StateListener, ...] = (),
     ) -> None:
         self.topics = topics
+        self.history = history
         self.registry = registry
         self.gaps = gaps
         self.hub = hub
@@ -151,6 +160,10 @@ class Intake:
         changed = registry.apply(
             device, point, message, now, live=not (retained or hist), role=role
         )
+        if self.history is not None:
+            # Every accepted state message, live, retained, backlog or replayed; the store keeps
+            # each (device, seq) once, so a retained value seen before costs a lookup, no row.
+            self.history.record(device, role, point, message)
         if seen is Seen.SEEN and not changed:
             return  # a retained value we hold already (a resubscription)
         self.hub.publish(

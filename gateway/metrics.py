@@ -21,6 +21,8 @@ from gateway.housekeeping import Housekeeping
 from gateway.hub import Hub, Transport
 from gateway.intake import Intake
 from gateway.readiness import BrokerReadiness
+from gateway.recorder.audit import AuditTrail
+from gateway.recorder.recorder import Recorder
 from gateway.refusals import Refusals
 from gateway.rejections import Rejections
 from gateway.state import GapTracker, Registry
@@ -49,11 +51,53 @@ class DomainCollector(Collector):
     readiness: BrokerReadiness
     commands: Commands
     refusals: Refusals
+    recorder: Recorder | None = None
+    audit: AuditTrail | None = None
 
     def collect(self) -> Iterable[Metric]:
         yield from self._intake()
         yield from self._hub()
         yield from self._service()
+        yield from self._recorder()
+
+    def _recorder(self) -> Iterable[Metric]:
+        families: list[Metric] = []
+        if self.audit is not None:
+            audit = _counter("audit_entries", "commands recorded in the audit log")
+            audit.add_metric([], self.audit.recorded)
+            families.append(audit)
+        recorder = self.recorder
+        if recorder is None:
+            return families
+        stats = recorder.stats
+        readings = _counter(
+            "history_readings", "readings handed to the recorder, by fate", ["what"]
+        )
+        readings.add_metric(["accepted"], stats.accepted)
+        readings.add_metric(["written"], stats.written)
+        readings.add_metric(["duplicate"], stats.duplicates)
+        readings.add_metric(["dropped"], stats.dropped)
+        readings.add_metric(["reasked"], stats.reasked)
+        queue = _gauge("history_queue", "readings waiting for the store")
+        queue.add_metric([], recorder.queued)
+        limit = _gauge("history_queue_limit", "readings that may wait for the store")
+        limit.add_metric([], recorder.queue_size)
+        ok = _gauge("history_ok", "1 while the history store is open and writing")
+        ok.add_metric([], 1 if recorder.opened and recorder.cause is None else 0)
+        failures = _counter("history_failures", "failed store operations, by cause", ["cause"])
+        for cause, count in sorted(stats.failures.items()):
+            failures.add_metric([cause], count)
+        batches = _counter("history_batches", "store transactions of readings")
+        batches.add_metric([], stats.batches)
+        deleted = _counter("history_retention_deleted", "rows deleted by retention", ["tier"])
+        for tier, count in sorted(stats.retention_deleted.items()):
+            deleted.add_metric([tier], count)
+        families += [readings, queue, limit, ok, failures, batches, deleted]
+        if recorder.bytes_on_disk is not None:
+            size = _gauge("history_bytes", "bytes the history store uses")
+            size.add_metric([], recorder.bytes_on_disk)
+            families.append(size)
+        return families
 
     def _intake(self) -> Iterable[Metric]:
         intake, gaps = self.intake.stats, self.gaps.stats

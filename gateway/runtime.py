@@ -2,7 +2,10 @@
 lifespan owns (:func:`build_runtime` wires the parts, :func:`running` runs their two tasks).
 
 Two tasks run for the whole life of the gateway and are cancelled and awaited on shutdown: the MQTT
-bridge and the housekeeping tick (:mod:`gateway.housekeeping`). The metrics collector is not a part
+bridge and the housekeeping tick (:mod:`gateway.housekeeping`); with a history store, a third, the
+recorder's writer (:mod:`gateway.recorder.recorder`), starts first (the bridge waits, bounded, for
+the store to say what it holds, so gap filling after a restart starts from it) and stops last
+(after a bounded drain of its queue). The metrics collector is not a part
 of the runtime: the lifespan registers it (``gateway/app.py``) with the parts whose counters it
 reads, so metrics never reach through the runtime (and neither module imports the other).
 """
@@ -29,11 +32,22 @@ from gateway.hub.encoding import dumps
 from gateway.intake import Intake
 from gateway.mqtt.bridge import Bridge, BrokerUnavailable
 from gateway.readiness import BrokerReadiness
+from gateway.recorder.audit import AuditTrail
+from gateway.recorder.factory import build_recorder, retention_limits
+from gateway.recorder.queries import HistoryQueries
+from gateway.recorder.recorder import Recorder
 from gateway.refusals import Refusals
 from gateway.rejections import Rejections
 from gateway.settings import GatewaySettings
 from gateway.state import GapTracker, Registry
 from pigw.contract import Topics
+
+logger = logging.getLogger("gateway")
+
+#: How long start-up waits for the history store before the bridge subscribes (then it goes on
+#: without; the recorder keeps trying), and how long shutdown waits for its queue to be written.
+RECORDER_OPEN_WAIT = 5.0
+RECORDER_DRAIN_WAIT = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +71,26 @@ class Runtime:
     housekeeping: Housekeeping
     metrics_registry: CollectorRegistry
     alerting: Alerting
+    recorder: Recorder | None
+    audit: AuditTrail
+    history: HistoryQueries
 
 
 @contextlib.asynccontextmanager
 async def running(runtime: Runtime) -> AsyncIterator[Runtime]:
     """Run the bridge and the housekeeping tick; on the way out end every stream, then cancel and
     await both tasks (the bridge says ``offline``). The alerts open their store and take back their
-    state before the bridge delivers the first retained message, and close last."""
+    state before the bridge delivers the first retained message, and close last; the recorder's
+    writer starts before both (the bridge waits, bounded, for the store) and stops after them."""
+    recorder = runtime.recorder
+    writer = None
+    if recorder is not None:
+        writer = asyncio.create_task(recorder.run(), name="pigw-recorder")
+        if not await recorder.wait_open(RECORDER_OPEN_WAIT):
+            logger.warning(
+                "history store not open after %.0fs: starting without it (it keeps trying)",
+                RECORDER_OPEN_WAIT,
+            )
     await runtime.alerting.start()
     tasks = [
         asyncio.create_task(runtime.bridge.run(), name="pigw-mqtt-bridge"),
@@ -79,6 +106,11 @@ async def running(runtime: Runtime) -> AsyncIterator[Runtime]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await runtime.alerting.stop()
+        if recorder is not None and writer is not None:
+            await recorder.drain(RECORDER_DRAIN_WAIT)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
 
 
 def new_epoch(now: float | None = None) -> str:
@@ -129,6 +161,9 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
             return False
         return True
 
+    recorder = build_recorder(settings, gaps)
+    audit = AuditTrail(recorder)
+
     async def publish_retained(topic: str, payload: bytes) -> None:
         await bridge.publish(topic, payload, retain=True)
 
@@ -145,7 +180,7 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         retry_s=settings.alert_retry_s,
     )
     alerting_ref.append(alerting)
-    commands = Commands(registry, topics, publish, timeout=settings.command_timeout)
+    commands = Commands(registry, topics, publish, timeout=settings.command_timeout, audit=audit)
     rejections = Rejections(logging.getLogger("gateway.intake"))
     intake = Intake(
         topics=topics,
@@ -154,8 +189,10 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         hub=hub,
         commands=commands,
         rejections=rejections,
+        history=recorder,
         listeners=(alerting,),
     )
+    limits = retention_limits(settings)
     bridge = Bridge(settings, topics, readiness, intake.handle, intake.broker)
     tokens = TokenStore(settings.tokens_file) if settings.tokens_file is not None else None
     return Runtime(
@@ -184,4 +221,9 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         ),
         metrics_registry=metrics_registry,
         alerting=alerting,
+        recorder=recorder,
+        audit=audit,
+        history=HistoryQueries(
+            registry, recorder, raw_keep_ms=limits.raw_ms, minute_keep_ms=limits.minute_ms
+        ),
     )

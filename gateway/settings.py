@@ -104,7 +104,9 @@ class GatewaySettings(CommonSettings):
     history_queue: int = Field(
         100_000, ge=100, description="readings waiting for the store at most (more: replayed later)"
     )
-    history_batch: int = Field(5_000, ge=1, description="readings per store transaction at most")
+    history_batch: int = Field(
+        5_000, ge=1, description="readings per store transaction (more behind a burst)"
+    )
     history_retention_interval: float = Field(
         60.0, gt=0, description="seconds between retention steps"
     )

@@ -238,8 +238,11 @@ class Demo:
 
         gateway = self.start(
             "gateway",
-            [str(BIN / "pigw-gateway"), "--mqtt-url", mqtt_url, "--port", str(http_port)],
-        )
+            [
+                str(BIN / "pigw-gateway"), "--mqtt-url", mqtt_url, "--port", str(http_port),
+                "--state-dir", str(RUN),  # the history store: RUN/history.db (docs/history.md)
+            ],
+        )  # fmt: skip
         agent = self.start(
             "agent",
             [
@@ -259,6 +262,7 @@ class Demo:
             )
         if agent.poll() is None:
             print(f"demo: agent      {DEVICE_ID} (simulated board, outbox {RUN / 'outbox.sqlite'})")
+        print(f"demo: history    {RUN / 'history.db'} (SQLite; kept across demo runs)")
         print(f"demo: watch MQTT with: mosquitto_sub -h 127.0.0.1 -p {mqtt_port} -t 'pigw/#' -v")
         print(f"demo: logs in {RUN}/ ; Ctrl-C stops everything")
         return self.wait()

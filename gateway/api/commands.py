@@ -8,7 +8,8 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 
 from gateway.api import schemas
-from gateway.api.deps import OperatorDep, RuntimeDep
+from gateway.api.deps import OPERATOR_NEEDED, RuntimeDep, ViewerDep
+from gateway.auth import TokenRole
 from gateway.commands import CommandError
 
 router = APIRouter(prefix="/api/devices", tags=["commands"])
@@ -37,18 +38,29 @@ async def command(
     act: str,
     body: schemas.CommandRequest,
     runtime: RuntimeDep,
-    principal: OperatorDep,
+    principal: ViewerDep,
 ) -> JSONResponse:
     """Publish ``pigw/<dev>/<act>/set`` with a fresh ``cid`` and wait for the matching ack; 200 with
-    the ack whatever its status (``ok``, ``error``, ``rejected``, ``expired``)."""
+    the ack whatever its status (``ok``, ``error``, ``rejected``, ``expired``). Every outcome,
+    refusals included, goes into the audit log (``GET /api/audit``)."""
+    # The role is checked here rather than by a dependency, so that a refused command is audited.
+    who = principal.name or "open"
+    if not principal.role.allows(TokenRole.OPERATOR):
+        runtime.commands.refused(
+            dev, act, body.value, principal=who, via="rest", why="403: needs the operator role"
+        )
+        raise HTTPException(403, OPERATOR_NEEDED)
     wait = runtime.limiter.allow(principal.key)
     if wait > 0:
         runtime.refusals.count("rate_limit")
+        runtime.commands.refused(
+            dev, act, body.value, principal=who, via="rest", why="429: command rate limit"
+        )
         raise HTTPException(
             429, "command rate limit reached", headers={"Retry-After": str(math.ceil(wait))}
         )
     try:
-        ack = await runtime.commands.send(dev, act, body.value)
+        ack = await runtime.commands.send(dev, act, body.value, principal=who, via="rest")
     except CommandError as exc:
         raise HTTPException(exc.status, exc.detail) from exc
     return JSONResponse(ack)

@@ -5,13 +5,15 @@ Who a connection is comes from :mod:`gateway.auth.connection` (shared with the s
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated, Final, cast
 
 from fastapi import Depends, HTTPException
 from starlette.requests import HTTPConnection
 
 from gateway.auth import CHALLENGE, UNAUTHORIZED, Principal, TokenRole, authenticate
 from gateway.runtime import Runtime
+
+OPERATOR_NEEDED: Final = "this needs a token with the operator role"
 
 
 def get_runtime(connection: HTTPConnection) -> Runtime:
@@ -31,7 +33,7 @@ def require_viewer(connection: HTTPConnection, runtime: RuntimeDep) -> Principal
 def require_operator(connection: HTTPConnection, runtime: RuntimeDep) -> Principal:
     principal = require_viewer(connection, runtime)
     if not principal.role.allows(TokenRole.OPERATOR):
-        raise HTTPException(403, "this needs a token with the operator role")
+        raise HTTPException(403, OPERATOR_NEEDED)
     return principal
 
 

@@ -1,5 +1,6 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (broker connected, retained state loaded).
-Both are open: probes carry no token and learn nothing but these booleans."""
+"""``/healthz`` (the process answers) and ``/readyz`` (broker connected, retained state loaded;
+the recorder's state beside). Both are open: probes carry no token and learn nothing but these
+booleans and the recorder's counters (the store's URL without its password)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from gateway.api import schemas
 from gateway.api.deps import RuntimeDep
 
 router = APIRouter(tags=["health"])
+
+RECORDER_OFF = {"enabled": False, "store": "none", "ok": True}
 
 
 @router.get("/healthz", response_model=schemas.Health)
@@ -24,9 +27,12 @@ async def healthz() -> dict[str, str]:
 )
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
     readiness = runtime.readiness
+    recorder = runtime.recorder
     body = {
         "ready": readiness.ready,
         "broker_connected": readiness.connected,
         "retained_loaded": readiness.loaded,
+        # Shown, never a reason to be unready: the live stream does not depend on the store.
+        "recorder": recorder.status() if recorder is not None else RECORDER_OFF,
     }
     return JSONResponse(body, status_code=200 if readiness.ready else 503)

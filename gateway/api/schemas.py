@@ -37,18 +37,6 @@ class Devices(BaseModel):
     devices: list[Device]
 
 
-class HistoryReading(BaseModel):
-    value: JsonValue
-    ts: str
-    seq: int
-
-
-class History(BaseModel):
-    device: str
-    sensor: str
-    readings: list[HistoryReading]
-
-
 class CommandRequest(BaseModel):
     value: bool | int | float | Annotated[str, Field(max_length=32)] = Field(
         description="relay/LED: ON/OFF/true/false/1/0; PWM: a number in [0, 1]"
@@ -78,10 +66,28 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
+class RecorderStatus(BaseModel):
+    """The history store's state (issue 14); it never makes the gateway unready."""
+
+    enabled: bool
+    store: str = Field(description="the --history-url without a password, or none")
+    ok: bool = Field(description="open and writing (true when disabled)")
+    open: bool | None = None
+    failing: str | None = Field(
+        None, description="why it is failing now: disk_full, locked, corrupt, connection, io, other"
+    )
+    error: str | None = None
+    queued: int | None = Field(None, description="readings waiting for the store")
+    queue_limit: int | None = None
+    dropped: int | None = Field(None, description="readings refused at the queue limit (replayed)")
+    written: int | None = None
+
+
 class Readiness(BaseModel):
     ready: bool
     broker_connected: bool
     retained_loaded: bool
+    recorder: RecorderStatus
 
 
 class Problem(BaseModel):

@@ -154,6 +154,45 @@ class GapTracker:
                 gap.attempts = 0
                 gap.due = now + self.delay
 
+    def seed(self, device: str, top: int, now: float) -> None:
+        """The history store holds this device up to ``top`` (issue 14): follow it as if live, so
+        the first newer seq, retained or not, opens a gap that is asked for. If the gateway has
+        seen a newer seq already (the store opened late), the seqs in between are asked for."""
+        state = self._devices.get(device)
+        if state is None:
+            state = self._devices[device] = _Device()
+        state.live = True
+        if state.top is None:
+            state.top = top
+        elif state.top > top + 1:
+            self.reopen(device, top + 1, state.top - 1, now)
+
+    def reopen(self, device: str, lo: int, hi: int, now: float) -> int:
+        """Ask again for ``lo..hi`` (seen, but not recorded: the recorder could not keep them).
+        Only seqs not already in an open gap, at or below ``top`` and inside the replay window
+        are added; returns how many."""
+        state = self._devices.get(device)
+        if state is None or state.top is None:
+            return 0
+        lo = max(lo, state.top - self.window + 1, 0)
+        hi = min(hi, state.top)
+        added = 0
+        for piece_lo, piece_hi in _subtract(lo, hi, [(g.lo, g.hi) for g in state.gaps]):
+            state.gaps.append(Gap(piece_lo, piece_hi, due=now + self.delay))
+            added += piece_hi - piece_lo + 1
+        if added:
+            self.stats.opened += 1
+            state.gaps.sort(key=lambda g: g.lo)
+            self._limit_count(state)
+        return added
+
+    def pending(self, device: str) -> list[tuple[int, int]]:
+        """The open gaps still to be asked for or answered (not given up)."""
+        state = self._devices.get(device)
+        if state is None:
+            return []
+        return [(g.lo, g.hi) for g in state.gaps if g.due != float("inf")]
+
     def missing(self, device: str) -> list[tuple[int, int]]:
         state = self._devices.get(device)
         return [(g.lo, g.hi) for g in state.gaps] if state else []
@@ -205,3 +244,18 @@ class GapTracker:
         while len(state.gaps) > self.max_gaps:
             oldest = state.gaps.pop(0)
             self.stats.lost += oldest.hi - oldest.lo + 1
+
+
+def _subtract(lo: int, hi: int, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``lo..hi`` without the (inclusive) ranges in ``taken``."""
+    pieces: list[tuple[int, int]] = []
+    at = lo
+    for t_lo, t_hi in sorted(taken):
+        if t_hi < at or t_lo > hi:
+            continue
+        if t_lo > at:
+            pieces.append((at, t_lo - 1))
+        at = max(at, t_hi + 1)
+    if at <= hi:
+        pieces.append((at, hi))
+    return pieces

@@ -177,11 +177,16 @@ def _result(message: dict[str, Any], status: int, detail: str) -> dict[str, Any]
 async def _command(
     runtime: Runtime, principal: Principal, message: dict[str, Any], reply: Any
 ) -> None:
-    if not principal.role.allows(TokenRole.OPERATOR):
-        await reply("command_result", _result(message, 403, "this needs the operator role"))
-        return
     device, actuator = message.get("device"), message.get("actuator")
     value, cid = message.get("value"), message.get("cid")
+    who = principal.name or "open"
+    if not principal.role.allows(TokenRole.OPERATOR):
+        if isinstance(device, str) and isinstance(actuator, str):
+            runtime.commands.refused(
+                device, actuator, value, principal=who, via="ws", why="403: needs the operator role"
+            )
+        await reply("command_result", _result(message, 403, "this needs the operator role"))
+        return
     if not isinstance(device, str) or not isinstance(actuator, str):
         await reply("command_result", _result(message, 422, "device and actuator are strings"))
         return
@@ -196,10 +201,13 @@ async def _command(
     wait = runtime.limiter.allow(principal.key)
     if wait > 0:
         runtime.refusals.count("rate_limit")
+        runtime.commands.refused(
+            device, actuator, value, principal=who, via="ws", why="429: command rate limit"
+        )
         await reply("command_result", _result(message, 429, f"rate limit; retry in {wait:.1f}s"))
         return
     try:
-        ack = await runtime.commands.send(device, actuator, value, cid)
+        ack = await runtime.commands.send(device, actuator, value, cid, principal=who, via="ws")
     except CommandError as exc:
         await reply("command_result", _result(message, exc.status, exc.detail))
         return

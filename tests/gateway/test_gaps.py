@@ -130,3 +130,40 @@ def test_forgetting_a_device_restarts_its_baseline() -> None:
     gaps.observe("d", 50, "b", 0.0)
     gaps.forget("d")
     assert gaps.observe("d", 1, "b", 0.0) is Seen.NEW
+
+
+# --- the recorder's seed and reopen (issue 14) ---------------------------------------------------
+def test_a_seeded_device_asks_for_what_it_missed_even_from_a_retained_message() -> None:
+    gaps = GapTracker(delay=1.0)
+    gaps.seed("d", 100, 0.0)
+    assert gaps.observe("d", 150, "b", 0.0, baseline=True) is Seen.NEW
+    assert gaps.missing("d") == [(101, 149)]
+    assert gaps.due(1.0) == [("d", 101, 149)]
+    assert gaps.pending("d") == [(101, 149)]
+
+
+def test_a_store_that_opens_late_asks_for_the_seqs_between() -> None:
+    gaps = GapTracker(delay=1.0)
+    gaps.observe("d", 150, "b", 0.0, baseline=True)  # retained, before the store answered
+    gaps.seed("d", 100, 0.0)
+    assert gaps.missing("d") == [(101, 149)]
+
+
+def test_reopen_adds_only_seqs_not_asked_for_already_and_they_fill_as_usual() -> None:
+    gaps = GapTracker(delay=0.0)
+    for seq in range(10):
+        gaps.observe("d", seq, "b", 0.0)
+    gaps.observe("d", 20, "b", 0.0)  # gap 10..19
+    assert gaps.reopen("d", 5, 25, 0.0) == 6  # 5..9 and 20; 10..19 open; above top ignored
+    assert gaps.missing("d") == [(5, 9), (10, 19), (20, 20)]
+    assert gaps.observe("d", 7, "b", 0.0) is Seen.FILLED
+    assert gaps.reopen("nobody", 1, 2, 0.0) == 0
+
+
+def test_given_up_gaps_are_no_longer_pending() -> None:
+    gaps = GapTracker(delay=0.0, retry=1.0, attempts=1)
+    gaps.observe("d", 1, "b", 0.0)
+    gaps.observe("d", 5, "b", 0.0)
+    assert gaps.due(0.0) == [("d", 2, 4)]
+    assert gaps.due(10.0) == []
+    assert gaps.pending("d") == [] and gaps.missing("d") == [(2, 4)]

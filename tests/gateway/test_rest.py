@@ -161,6 +161,10 @@ async def test_devices_and_history(app_factory) -> None:  # type: ignore[no-unty
     assert d1["sensors"]["t"]["value"] == 5.0 and d1["online"] is True
     assert (await client.get("/api/devices/nope")).status_code == 404
     history = (await client.get("/api/devices/d1/sensors/t/history?limit=2")).json()
+    # v2's keys keep their meaning; v3 adds unit, from, to, step and truncated (CONTRACT.md v3)
+    assert history.pop("step") == "raw" and history.pop("truncated") is True
+    assert {history.pop("unit"), history.pop("from")} == {"°C", "1970-01-01T00:00:00.000Z"}
+    history.pop("to")
     assert history == {
         "device": "d1", "sensor": "t",
         "readings": [
@@ -173,7 +177,7 @@ async def test_devices_and_history(app_factory) -> None:  # type: ignore[no-unty
     assert (await client.get("/api/devices/d1/sensors/nope/history")).status_code == 404
     assert (
         await client.get("/api/devices/d1/sensors/t/history?since=yesterday")
-    ).status_code == 422
+    ).status_code == 400  # v3: every bad parameter is a 400 naming it
 
 
 @pytest.mark.parametrize(

@@ -289,7 +289,8 @@ def test_backlog_replays_are_deduplicated_and_gaps_ask_for_a_replay(
         ]  # fmt: skip
         assert gateway.metric("pigw_gateway_duplicates_total") == 4
         assert gateway.get("/api/devices/d1").json()["sensors"]["t"]["seq"] == 7
-        history = gateway.get("/api/devices/d1/sensors/t/history").json()["readings"]
+        # v2's form (limit): these readings are older than v3's default window of 24 h
+        history = gateway.get("/api/devices/d1/sensors/t/history?limit=100").json()["readings"]
         assert [r["seq"] for r in history] == [1, 2, 3, 4, 5, 6, 7]
     finally:
         client.close()
@@ -365,7 +366,8 @@ def test_messages_published_while_the_gateway_was_away_arrive_after_its_restart(
     mqtt.publish(T.backlog("d1"), backlog("t", [3, 4, 5]))  # not retained: only the session has it
     second = start_gateway()
     # The new gateway knows seq 2 from the retained state and 3..5 from the session (seq 1 was
-    # only ever in the first gateway's memory).
-    history = second.get("/api/devices/d1/sensors/t/history").json()["readings"]
+    # only ever in the first gateway's memory). v2's form (limit): these readings are older than
+    # v3's default window of 24 h.
+    history = second.get("/api/devices/d1/sensors/t/history?limit=100").json()["readings"]
     assert [r["seq"] for r in history] == [2, 3, 4, 5]
     assert second.get("/api/devices/d1").json()["sensors"]["t"]["seq"] == 5

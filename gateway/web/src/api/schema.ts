@@ -39,7 +39,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/devices/{dev}/sensors/{sensor}/history": {
+    "/api/devices/{dev}/sensors/{point}/history": {
         parameters: {
             query?: never;
             header?: never;
@@ -48,10 +48,93 @@ export interface paths {
         };
         /**
          * Sensor History
-         * @description The ``limit`` most recent readings since ``since``, oldest first (at most the
-         *     ``--history-size`` the gateway keeps per sensor).
+         * @description The sensor's history in ``from``..``to`` (default the last 24 h): raw readings or 1-minute / 1-hour buckets (min, max, avg, last, count; true/false count as 1/0). ``step=auto`` picks the finest tier with at most ``max_points``. The v2 ``since``/``limit`` give the ``limit`` most recent raw readings since ``since``. JSON, or CSV (``format=csv`` or ``Accept: text/csv``) with ``Content-Disposition: attachment; filename="<dev>-<point>-<from>.csv"``.
          */
-        get: operations["sensor_history_api_devices__dev__sensors__sensor__history_get"];
+        get: operations["sensor_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{dev}/actuators/{point}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Actuator History
+         * @description The actuator's history in ``from``..``to`` (default the last 24 h): raw readings or 1-minute / 1-hour buckets (min, max, avg, last, count; true/false count as 1/0). ``step=auto`` picks the finest tier with at most ``max_points``. The v2 ``since``/``limit`` give the ``limit`` most recent raw readings since ``since``. JSON, or CSV (``format=csv`` or ``Accept: text/csv``) with ``Content-Disposition: attachment; filename="<dev>-<point>-<from>.csv"``.
+         */
+        get: operations["actuator_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{dev}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Device History
+         * @description Every point of a device, raw, long form, oldest first: CSV ``ts,point,role,value,seq`` or
+         *     JSON. At most ``max_points`` readings (default and max 100,000), the most recent.
+         */
+        get: operations["device_history_api_devices__dev__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{dev}/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Device Coverage
+         * @description What the history store holds of the device's seq line, and what it lacks and why
+         *     (``requested``: a replay is pending; ``unavailable``: it will not come). With
+         *     ``--history-url none`` nothing is held: all null and empty.
+         */
+        get: operations["device_coverage_api_devices__dev__coverage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit
+         * @description Every command through the gateway (REST or WebSocket), newest first: who, what, the
+         *     outcome and how long the ack took.
+         */
+        get: operations["audit_api_audit_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -72,7 +155,8 @@ export interface paths {
         /**
          * Command
          * @description Publish ``pigw/<dev>/<act>/set`` with a fresh ``cid`` and wait for the matching ack; 200 with
-         *     the ack whatever its status (``ok``, ``error``, ``rejected``, ``expired``).
+         *     the ack whatever its status (``ok``, ``error``, ``rejected``, ``expired``). Every outcome,
+         *     refusals included, goes into the audit log (``GET /api/audit``).
          */
         post: operations["command_api_devices__dev__actuators__act__post"];
         delete?: never;
@@ -343,6 +427,49 @@ export interface components {
              */
             recent: components["schemas"]["AlertEvent"][];
         };
+        /** Audit */
+        Audit: {
+            /**
+             * Entries
+             * @description newest first
+             */
+            entries: components["schemas"]["AuditEntry"][];
+        };
+        /** AuditEntry */
+        AuditEntry: {
+            /** Ts */
+            ts: string;
+            /**
+             * Principal
+             * @description the token's name; 'open' without a tokens file
+             */
+            principal: string;
+            /** Device */
+            device: string;
+            /** Actuator */
+            actuator: string;
+            /** Value */
+            value: boolean | number | string | null;
+            /**
+             * Cid
+             * @description the cid the gateway put on the MQTT command
+             */
+            cid: string | null;
+            /**
+             * Status
+             * @description the ack's status (ok, error, rejected, expired), or timeout, offline, refused (403, 422, 429 before publishing), unavailable (no broker)
+             */
+            status: string;
+            /** Error */
+            error: string | null;
+            /** Latency Ms */
+            latency_ms: number | null;
+            /**
+             * Via
+             * @enum {string}
+             */
+            via: "rest" | "ws";
+        };
         /** BrokerEvent */
         BrokerEvent: {
             /** Connected */
@@ -374,6 +501,22 @@ export interface components {
              */
             value: boolean | number | string;
         };
+        /** Coverage */
+        Coverage: {
+            /** Device */
+            device: string;
+            /** First Seq */
+            first_seq: number | null;
+            /** Last Seq */
+            last_seq: number | null;
+            /**
+             * Recorded
+             * @description readings held
+             */
+            recorded: number;
+            /** Missing */
+            missing: components["schemas"]["MissingRange"][];
+        };
         /** Device */
         Device: {
             /** Id */
@@ -391,6 +534,22 @@ export interface components {
             actuators: {
                 [key: string]: components["schemas"]["Point"];
             };
+        };
+        /** DeviceHistory */
+        DeviceHistory: {
+            /** Device */
+            device: string;
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            /**
+             * Readings
+             * @description every point, raw, oldest first
+             */
+            readings: components["schemas"]["DeviceReading"][];
+            /** Truncated */
+            truncated: boolean;
         };
         /**
          * DeviceMeta
@@ -416,6 +575,22 @@ export interface components {
                 [key: string]: components["schemas"]["ActuatorMeta"];
             };
         };
+        /** DeviceReading */
+        DeviceReading: {
+            /** Ts */
+            ts: string;
+            /** Point */
+            point: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "sensor" | "actuator";
+            /** Value */
+            value: boolean | number;
+            /** Seq */
+            seq: number;
+        };
         /** Devices */
         Devices: {
             /** Devices */
@@ -434,20 +609,80 @@ export interface components {
              */
             status: "ok";
         };
-        /** History */
+        /**
+         * History
+         * @description One sensor's or actuator's history: ``readings`` for ``step=raw``, else ``buckets``.
+         *     ``sensor`` or ``actuator`` names the point.
+         */
         History: {
             /** Device */
             device: string;
             /** Sensor */
-            sensor: string;
-            /** Readings */
-            readings: components["schemas"]["HistoryReading"][];
+            sensor?: string | null;
+            /** Actuator */
+            actuator?: string | null;
+            /** Unit */
+            unit: string | null;
+            /**
+             * From
+             * @description the window asked for (start)
+             */
+            from: string;
+            /**
+             * To
+             * @description the window asked for (end)
+             */
+            to: string;
+            /**
+             * Step
+             * @enum {string}
+             */
+            step: "raw" | "1m" | "1h";
+            /**
+             * Readings
+             * @description step=raw: oldest first
+             */
+            readings?: components["schemas"]["HistoryReading"][] | null;
+            /**
+             * Buckets
+             * @description step=1m or 1h: oldest first, empty buckets left out
+             */
+            buckets?: components["schemas"]["HistoryBucket"][] | null;
+            /**
+             * Truncated
+             * @description more than max_points: the most recent were kept
+             */
+            truncated: boolean;
+        };
+        /** HistoryBucket */
+        HistoryBucket: {
+            /**
+             * Ts
+             * @description the bucket's start (UTC)
+             */
+            ts: string;
+            /** Min */
+            min: number;
+            /** Max */
+            max: number;
+            /**
+             * Avg
+             * @description for true/false points: the share of readings that were true
+             */
+            avg: number;
+            /** Last */
+            last: number;
+            /** Count */
+            count: number;
         };
         /** HistoryReading */
         HistoryReading: {
             /** Value */
             value: boolean | number;
-            /** Ts */
+            /**
+             * Ts
+             * @description UTC ISO-8601 with milliseconds: when it was measured
+             */
             ts: string;
             /** Seq */
             seq: number;
@@ -463,6 +698,19 @@ export interface components {
              * @default false
              */
             removed: boolean;
+        };
+        /** MissingRange */
+        MissingRange: {
+            /** From Seq */
+            from_seq: number;
+            /** To Seq */
+            to_seq: number;
+            /**
+             * Reason
+             * @description requested: a replay is pending; unavailable: the agent answered without it, or nobody will ask again
+             * @enum {string}
+             */
+            reason: "requested" | "unavailable";
         };
         /** Point */
         Point: {
@@ -499,6 +747,7 @@ export interface components {
             broker_connected: boolean;
             /** Retained Loaded */
             retained_loaded: boolean;
+            recorder: components["schemas"]["RecorderStatus"];
         };
         /** ReadingEvent */
         ReadingEvent: {
@@ -521,6 +770,47 @@ export interface components {
              * @description a late reading (backlog or replay): history, not the value now
              */
             hist: boolean;
+        };
+        /**
+         * RecorderStatus
+         * @description The history store's state (issue 14); it never makes the gateway unready.
+         */
+        RecorderStatus: {
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Store
+             * @description the --history-url without a password, or none
+             */
+            store: string;
+            /**
+             * Ok
+             * @description open and writing (true when disabled)
+             */
+            ok: boolean;
+            /** Open */
+            open?: boolean | null;
+            /**
+             * Failing
+             * @description why it is failing now: disk_full, locked, corrupt, connection, io, other
+             */
+            failing?: string | null;
+            /** Error */
+            error?: string | null;
+            /**
+             * Queued
+             * @description readings waiting for the store
+             */
+            queued?: number | null;
+            /** Queue Limit */
+            queue_limit?: number | null;
+            /**
+             * Dropped
+             * @description readings refused at the queue limit (replayed)
+             */
+            dropped?: number | null;
+            /** Written */
+            written?: number | null;
         };
         /** ResetEvent */
         ResetEvent: {
@@ -747,18 +1037,28 @@ export interface operations {
             };
         };
     };
-    sensor_history_api_devices__dev__sensors__sensor__history_get: {
+    sensor_history: {
         parameters: {
             query?: {
-                /** @description ISO-8601 time; only readings at or after it */
+                /** @description window start, ISO-8601 (default: to - 24 h) */
+                from?: string | null;
+                /** @description ISO-8601 time (without an offset: UTC) */
+                to?: string | null;
+                /** @description raw, 1m, 1h or auto (default: the finest that fits max_points) */
+                step?: string | null;
+                /** @description at most this many readings or buckets (default 2000, max 100000); the most recent are kept */
+                max_points?: string | null;
+                /** @description json (default) or csv; `Accept: text/csv` works too */
+                format?: string | null;
+                /** @description v2: raw readings at or after this time */
                 since?: string | null;
-                /** @description the most recent N */
-                limit?: number;
+                /** @description v2: the most recent N raw readings */
+                limit?: string | null;
             };
             header?: never;
             path: {
                 dev: string;
-                sensor: string;
+                point: string;
             };
             cookie?: never;
         };
@@ -771,9 +1071,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["History"];
+                    /** @example ts,value,seq */
+                    "text/csv": string;
                 };
             };
-            /** @description unknown device or sensor */
+            /** @description a parameter is bad: the detail names it and says why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown device or point */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -782,13 +1093,284 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a since or limit the gateway does not accept */
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ValidationProblem"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the history store is failing (buckets only) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    actuator_history: {
+        parameters: {
+            query?: {
+                /** @description window start, ISO-8601 (default: to - 24 h) */
+                from?: string | null;
+                /** @description ISO-8601 time (without an offset: UTC) */
+                to?: string | null;
+                /** @description raw, 1m, 1h or auto (default: the finest that fits max_points) */
+                step?: string | null;
+                /** @description at most this many readings or buckets (default 2000, max 100000); the most recent are kept */
+                max_points?: string | null;
+                /** @description json (default) or csv; `Accept: text/csv` works too */
+                format?: string | null;
+                /** @description v2: raw readings at or after this time */
+                since?: string | null;
+                /** @description v2: the most recent N raw readings */
+                limit?: string | null;
+            };
+            header?: never;
+            path: {
+                dev: string;
+                point: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["History"];
+                    /** @example ts,value,seq */
+                    "text/csv": string;
+                };
+            };
+            /** @description a parameter is bad: the detail names it and says why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown device or point */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the history store is failing (buckets only) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    device_history_api_devices__dev__history_get: {
+        parameters: {
+            query?: {
+                /** @description window start, ISO-8601 (default: to - 24 h) */
+                from?: string | null;
+                /** @description ISO-8601 time (without an offset: UTC) */
+                to?: string | null;
+                /** @description at most this many readings or buckets (default 2000, max 100000); the most recent are kept */
+                max_points?: string | null;
+                /** @description json (default) or csv; `Accept: text/csv` works too */
+                format?: string | null;
+            };
+            header?: never;
+            path: {
+                dev: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceHistory"];
+                    /** @example ts,value,seq */
+                    "text/csv": string;
+                };
+            };
+            /** @description a parameter is bad: the detail names it and says why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown device or point */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the history store is failing (buckets only) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    device_coverage_api_devices__dev__coverage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dev: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coverage"];
+                };
+            };
+            /** @description a parameter is bad: the detail names it and says why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown device or point */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the history store is failing (buckets only) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_api_audit_get: {
+        parameters: {
+            query?: {
+                /** @description only this device */
+                device?: string | null;
+                from?: string | null;
+                /** @description ISO-8601 time (without an offset: UTC) */
+                to?: string | null;
+                /** @description at most N entries (default 100, max 10000) */
+                limit?: string | null;
+                /** @description json (default) or csv; `Accept: text/csv` works too */
+                format?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Audit"];
+                    /** @example ts,value,seq */
+                    "text/csv": string;
+                };
+            };
+            /** @description a parameter is bad: the detail names it and says why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description needs the operator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

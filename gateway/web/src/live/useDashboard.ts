@@ -143,7 +143,7 @@ export function useDashboard(): Dashboard {
         for (let job = jobs.shift(); job !== undefined && active(); job = jobs.shift()) {
           try {
             const page = await getHistory(job.device, job.sensor, HISTORY_LIMIT);
-            if (active()) dispatch({ type: "history", ...job, readings: page.readings });
+            if (active()) dispatch({ type: "history", ...job, readings: page.readings ?? [] });
           } catch {
             // No history for this sensor now: its sparkline fills from live readings instead.
           }
