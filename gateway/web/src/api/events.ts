@@ -6,6 +6,7 @@
  * schemas on `GET /api/events`); only the pairing of an event name with its payload is written
  * here. The parser still checks every field it relies on: a stream is input like any other.
  */
+import { parseAlert, type Alert } from "./alerts";
 import type { components } from "./schema";
 import type { DeviceList, Value } from "./types";
 
@@ -22,14 +23,18 @@ export type ResetData = Omit<Schemas["ResetEvent"], "reason"> & { reason: string
 export type AckStatus = AckData["status"];
 
 export type StreamEvent =
-  | { type: "snapshot"; id: string | null; data: DeviceList }
+  | { type: "snapshot"; id: string | null; data: SnapshotData }
   | { type: "reading"; id: string | null; data: ReadingData }
   | { type: "actuator"; id: string | null; data: ActuatorData }
   | { type: "status"; id: string | null; data: StatusData }
   | { type: "meta"; id: string | null; data: MetaData }
   | { type: "ack"; id: string | null; data: AckData }
   | { type: "broker"; id: string | null; data: BrokerData }
+  | { type: "alert"; id: string | null; data: Alert }
   | { type: "reset"; id: null; data: ResetData };
+
+/** The snapshot: `GET /api/devices`, plus the alerts now pending or firing (CONTRACT.md v3). */
+export type SnapshotData = DeviceList & { alerts?: Alert[] };
 
 export type StreamEventType = StreamEvent["type"];
 
@@ -42,6 +47,7 @@ export const EVENT_TYPES: readonly StreamEventType[] = [
   "meta",
   "ack",
   "broker",
+  "alert",
   "reset",
 ];
 
@@ -97,10 +103,24 @@ function pointState(data: Json, point: "sensor" | "actuator"): Json | null {
 export function parseEvent(type: string, data: unknown, id: string | null): StreamEvent | null {
   if (!isObject(data)) return null;
   switch (type) {
-    case "snapshot":
-      return Array.isArray(data.devices)
-        ? { type, id, data: { devices: data.devices.filter(isDeviceLike) as DeviceList["devices"] } }
-        : null;
+    case "snapshot": {
+      if (!Array.isArray(data.devices)) return null;
+      return {
+        type,
+        id,
+        data: {
+          devices: data.devices.filter(isDeviceLike) as DeviceList["devices"],
+          // A gateway without alerts (or before v3) sends none: an empty list, not "unknown".
+          alerts: Array.isArray(data.alerts)
+            ? data.alerts.map(parseAlert).filter((alert) => alert !== null)
+            : [],
+        },
+      };
+    }
+    case "alert": {
+      const alert = parseAlert(data);
+      return alert ? { type, id, data: alert } : null;
+    }
     case "reading": {
       const reading = pointState(data, "sensor");
       return reading ? { type, id, data: reading as unknown as ReadingData } : null;
