@@ -65,3 +65,26 @@ describe("parseEvent", () => {
     expect(parseEvent("reading", undefined, null)).toBeNull();
   });
 });
+
+describe("alerts on the stream (CONTRACT.md v3)", () => {
+  const ALERT = {
+    rule: "tank-low",
+    device: "pi1",
+    point: "level",
+    state: "firing",
+    severity: "critical",
+    value: 0.2,
+    since: "2026-11-24T05:59:00.000Z",
+    ts: "2026-11-24T05:59:30.000Z",
+  };
+
+  it("parses an alert event and the snapshot's alerts", () => {
+    expect(parseEvent("alert", ALERT, "e1-7")).toMatchObject({ type: "alert", data: { rule: "tank-low", point: "level" } });
+    const snapshot = parseEvent("snapshot", { devices: [], alerts: [ALERT, { rule: 1 }] }, "e1-8");
+    expect(snapshot?.type === "snapshot" && snapshot.data.alerts).toHaveLength(1);
+  });
+
+  it("refuses an alert in an unknown state", () => {
+    expect(parseEvent("alert", { ...ALERT, state: "exploded" }, null)).toBeNull();
+  });
+});

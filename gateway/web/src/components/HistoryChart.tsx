@@ -76,7 +76,7 @@ export function HistoryChart({ series, from, to, follow, live, label, unit, onZo
       scales: {
         x: { time: true, range: () => [windowRef.current.from / 1000, windowRef.current.to / 1000] },
       },
-      axes: [axis, { ...axis, size: 56, values: (_u, splits) => splits.map((v) => (unit ? `${formatNumber(v)} ${unit}` : formatNumber(v))) }],
+      axes: [axis, { ...axis, size: 72, values: (_u, splits) => splits.map((v) => (unit ? `${formatNumber(v)} ${unit}` : formatNumber(v))) }],
       series: [
         {},
         { label, stroke: accent, width: 1.5, spanGaps: false, points: { show: false } },

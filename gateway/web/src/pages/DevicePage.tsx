@@ -22,6 +22,7 @@ import {
   binaryWords,
   formatAgo,
   formatClock,
+  formatDuty,
   formatPointValue,
   formatSince,
   formatTimestamp,
@@ -274,7 +275,7 @@ function PointPanel({
           className={binary ? `point-value binary binary-${value === true ? "on" : "off"}` : "point-value"}
           data-value={value === null ? "" : String(value)}
         >
-          {formatPointValue(value, unit, meta)}
+          {meta?.kind === "pwm_led" && typeof value === "number" ? formatDuty(value) : formatPointValue(value, unit, meta)}
         </span>
         {point?.stale ? (
           <span className="badge badge-stale" title="No update within its expected period">
@@ -284,9 +285,11 @@ function PointPanel({
         <span className="point-meta">
           {meta?.pin != null ? <span data-pin="">GPIO {meta.pin}</span> : null}
           <span title={formatTimestamp(point?.ts)}>{point?.ts ? formatAgo(point.ts, now) : "no reading yet"}</span>
-          <a href={csv} download className="csv-link" aria-label={`Download ${label} as CSV`}>
-            CSV
-          </a>
+          {history?.status === "none" ? null : (
+            <a href={csv} download className="csv-link" aria-label={`Download ${label} as CSV`}>
+              CSV
+            </a>
+          )}
         </span>
       </header>
       <PanelBody
