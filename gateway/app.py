@@ -17,7 +17,18 @@ from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from gateway.api import commands, dashboard, devices, events, health, metrics, schemas, session, ws
+from gateway.api import (
+    api_docs,
+    commands,
+    dashboard,
+    devices,
+    events,
+    health,
+    metrics,
+    schemas,
+    session,
+    ws,
+)
 from gateway.api.limits import RequestLimits
 from gateway.metrics import DomainCollector, new_registry
 from gateway.runtime import Runtime, build_runtime, running
@@ -45,6 +56,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         version=__version__,
         summary="MQTT device state as REST, a resumable live stream (SSE / WebSocket) and commands",
         lifespan=lifespan,
+        docs_url=None,  # served from local files instead (gateway/api/api_docs.py)
     )
     for router in (
         devices.router,
@@ -84,6 +96,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.add_exception_handler(405, _method_not_allowed)
     dashboard.install_dashboard(app)
+    api_docs.install_api_docs(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
