@@ -149,6 +149,29 @@ function DeviceView({ entry, dashboard, operator }: { entry: FleetEntry; dashboa
         </p>
       </header>
 
+      {actuators.length > 0 ? (
+        <section className="device-section" aria-label={`${title} actuators`}>
+          <h3 className="section-title">Controls</h3>
+          <ul className="points controls">
+            {actuators.map((id) => (
+              <ActuatorControl
+                key={id}
+                id={id}
+                point={device.actuators[id]}
+                meta={device.meta?.actuators?.[id]}
+                command={dashboard.state.commands[commandKey(device.id, id)]}
+                online={device.online}
+                canCommand={operator}
+                now={now}
+                onSend={(value) => {
+                  dashboard.send(device.id, id, value);
+                }}
+              />
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
       <section className="device-section" aria-labelledby="charts-title">
         <div className="charts-head">
           <h3 id="charts-title" className="section-title">
@@ -196,29 +219,6 @@ function DeviceView({ entry, dashboard, operator }: { entry: FleetEntry; dashboa
           ))}
         </div>
       </section>
-
-      {actuators.length > 0 ? (
-        <section className="device-section" aria-label={`${title} actuators`}>
-          <h3 className="section-title">Controls</h3>
-          <ul className="points">
-            {actuators.map((id) => (
-              <ActuatorControl
-                key={id}
-                id={id}
-                point={device.actuators[id]}
-                meta={device.meta?.actuators?.[id]}
-                command={dashboard.state.commands[commandKey(device.id, id)]}
-                online={device.online}
-                canCommand={operator}
-                now={now}
-                onSend={(value) => {
-                  dashboard.send(device.id, id, value);
-                }}
-              />
-            ))}
-          </ul>
-        </section>
-      ) : null}
 
       {operator && capabilities !== null ? (
         <RecentCommands device={device.id} commands={dashboard.state.commands} available={capabilities.audit} />
