@@ -25,7 +25,22 @@ export function FleetPage({
   query: FleetQuery;
   onQuery: (query: FleetQuery) => void;
 }) {
-  const rows = useMemo(() => selectFleet(entries, query), [entries, query]);
+  // The order changes when a device's state, title or alerts do, not with every reading: sort
+  // 1,000 devices only then, and look the rows' fresh values up by id (bench/dashboard/).
+  const orderKey =
+    query.sort === "last-seen"
+      ? entries
+      : entries.map((e) => `${e.device.id}\u0001${e.health}\u0001${e.alerts}\u0001${e.title}`).join("\u0002");
+  const order = useMemo(
+    () => selectFleet(entries, query).map((entry) => entry.device.id),
+    // `orderKey` stands for what of `entries` the order depends on.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [orderKey, query],
+  );
+  const rows = useMemo(() => {
+    const byId = new Map(entries.map((entry) => [entry.device.id, entry]));
+    return order.flatMap((id) => byId.get(id) ?? []);
+  }, [entries, order]);
   if (entries.length === 0) {
     return (
       <p className="empty">

@@ -1,11 +1,37 @@
 /** How values, times and outcomes are written on the page. Pure; tested in format.test.ts. */
 import type { PointMeta, Value } from "../api/types";
 
+/**
+ * Intl formatters, made once per set of options: building one costs far more than using it
+ * (a fleet page formats thousands of values a second; bench/dashboard/).
+ */
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+
+function numberFormat(digits: number): Intl.NumberFormat {
+  const key = `n${digits}`;
+  let format = formatters.get(key) as Intl.NumberFormat | undefined;
+  if (format === undefined) {
+    format = new Intl.NumberFormat("en", { maximumFractionDigits: digits });
+    formatters.set(key, format);
+  }
+  return format;
+}
+
+function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `d${locale}${JSON.stringify(options)}`;
+  let format = formatters.get(key) as Intl.DateTimeFormat | undefined;
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(locale, options);
+    formatters.set(key, format);
+  }
+  return format;
+}
+
 /** A number with as many decimals as its size deserves (21.37 °C, 0.532 V, 1,024 MB). */
 export function formatNumber(value: number): string {
   const size = Math.abs(value);
   const digits = size >= 100 ? 0 : size >= 10 ? 1 : size >= 1 ? 2 : 3;
-  return new Intl.NumberFormat("en", { maximumFractionDigits: digits }).format(value);
+  return numberFormat(digits).format(value);
 }
 
 /** A reading as shown: digital values as on/off, numbers with their unit. */
@@ -105,16 +131,16 @@ export function formatClock(
   now: number,
   { seconds = false, timeZone }: { seconds?: boolean; timeZone?: string } = {},
 ): string {
-  const time = new Intl.DateTimeFormat("en-GB", {
+  const time = dateFormat("en-GB", {
     hour: "2-digit",
     minute: "2-digit",
     ...(seconds ? { second: "2-digit" } : {}),
     hour12: false,
     timeZone,
   }).format(ms);
-  const day = (t: number) => new Intl.DateTimeFormat("en-CA", { timeZone }).format(t);
-  if (day(ms) === day(now)) return time;
-  const date = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone }).format(ms);
+  const days = dateFormat("en-CA", { timeZone });
+  if (days.format(ms) === days.format(now)) return time;
+  const date = dateFormat("en-GB", { day: "numeric", month: "short", timeZone }).format(ms);
   return `${date} ${time}`;
 }
 
