@@ -121,7 +121,10 @@ def history(request: Request) -> Response:
     head = {"device": device, "sensor": point, "unit": None, "from": request.query_params["from"],
             "to": request.query_params["to"]}  # fmt: skip
     if step == "raw":
+        # The contract: the most recent `max_points` of the window.
+        limit = int(request.query_params.get("max_points", "2000"))
         readings = [{"value": b["avg"], "ts": b["ts"], "seq": i} for i, b in enumerate(buckets)]
+        readings = readings[-limit:]
         return JSONResponse({**head, "step": "raw", "readings": readings, "truncated": False})
     return JSONResponse(
         {**head, "step": "1h" if width.seconds == 3600 else "1m", "buckets": buckets}

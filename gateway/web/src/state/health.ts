@@ -41,13 +41,30 @@ export function quietAfterMs(meta: DeviceMeta | null): number | null {
   return interval === null ? null : Math.max(QUIET_FACTOR * interval * 1000, QUIET_FLOOR_MS);
 }
 
+/** Per meta object (a meta is replaced, never changed): the fleet asks 1,000 times a frame. */
+const quietCache = new WeakMap<DeviceMeta, number | null>();
+
+function cachedQuietAfterMs(meta: DeviceMeta | null): number | null {
+  if (meta === null) return null;
+  let after = quietCache.get(meta);
+  if (after === undefined) {
+    after = quietAfterMs(meta);
+    quietCache.set(meta, after);
+  }
+  return after;
+}
+
+function anyStale(points: Readonly<Record<string, { stale: boolean }>>): boolean {
+  for (const id in points) if (points[id]?.stale) return true;
+  return false;
+}
+
 export function deviceHealth(device: DeviceState, now: number): Health {
   if (!device.online) return "offline";
   if (device.notRespondingSince !== null) return "not-responding";
-  const quietAfter = quietAfterMs(device.meta);
+  const quietAfter = cachedQuietAfterMs(device.meta);
   if (quietAfter !== null && device.heardAt !== null && now - device.heardAt > quietAfter) return "quiet";
-  const points = [...Object.values(device.sensors), ...Object.values(device.actuators)];
-  return points.some((point) => point.stale) ? "stale" : "online";
+  return anyStale(device.sensors) || anyStale(device.actuators) ? "stale" : "online";
 }
 
 /** Since when (ms, client clock) the device has been in trouble, for "quiet for 40 s"; the

@@ -216,3 +216,20 @@ describe("a batch of events", () => {
     expect(batch.devices).toEqual(single.devices);
   });
 });
+
+describe("a batch never changes what an earlier state holds", () => {
+  it("leaves the state before the batch as it was", () => {
+    const before = run(snapshot());
+    const devicesBefore = before.devices;
+    const pi = before.devices.pi1;
+    const events = [level(11, T0 + 1_000), level(12, T0 + 2_000), relay(13, true, T0 + 2_000)].map((a) =>
+      a.type === "event" ? a.event : null,
+    );
+    const after = reduce(before, { type: "events", events: events.filter((e) => e !== null), now: T0 + 2_000 });
+    expect(before.devices).toBe(devicesBefore);
+    expect(before.devices.pi1).toBe(pi);
+    expect(before.devices.pi1?.sensors.level?.seq).toBe(10);
+    expect(after.devices.pi1?.sensors.level?.seq).toBe(12);
+    expect(after.devices).not.toBe(devicesBefore);
+  });
+});
