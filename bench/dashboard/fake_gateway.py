@@ -55,6 +55,11 @@ def meta(n: int) -> dict[str, Any]:
     }
 
 
+def online(n: int) -> bool:
+    """A few devices offline (and silent), as a real fleet has."""
+    return n % 50 != 7
+
+
 def value(n: int, sensor: str, t: float) -> float:
     return round(20 + 10 * math.sin(t / 60 + n + len(sensor)), 2)
 
@@ -66,8 +71,8 @@ def snapshot(devices: int, now: float) -> dict[str, Any]:
             {
                 "id": device_id(n),
                 "meta": meta(n),
-                "online": n % 50 != 7,  # a few offline, as a real fleet has
-                "last_seen": ts,
+                "online": online(n),
+                "last_seen": ts if online(n) else format_ts(now - 180),
                 "sensors": {
                     sid: {
                         "value": value(n, sid, now),
@@ -152,6 +157,9 @@ def create_app(dist: Path, devices: int, rate: float) -> Starlette:
                     owed -= 1
                     counter += 1
                     n = counter % devices
+                    while not online(n):  # the rate is of readings sent: skip, do not drop
+                        counter += 1
+                        n = counter % devices
                     sensor = list(SENSORS)[counter // devices % len(SENSORS)]
                     seqs[n] += 1
                     reading = {

@@ -48,6 +48,7 @@ def test_totals_filter_search_and_problems_first(system: System, browser_page: B
     # Names that collide carry the id, in the heading (the accessible name) too.
     expect(page.get_by_role("heading", name="Greenhouse (greenhouse-1)")).to_be_visible()
     expect(page.get_by_role("heading", name="Greenhouse (greenhouse-2)")).to_be_visible()
+    browser_page.screenshot("fleet-desktop")
 
     # The header's counts filter when clicked, and a second click shows every device again.
     offline = page.locator('[data-total="offline"]')
@@ -71,7 +72,6 @@ def test_totals_filter_search_and_problems_first(system: System, browser_page: B
     expect(page.locator(".fleet-row")).to_have_count(3)
     page.get_by_label("Sort").select_option("name")
     assert rows(page) == ["greenhouse-1", "greenhouse-2", DEVICE_ID]
-    browser_page.screenshot("fleet-desktop")
     assert browser_page.console.errors() == []
 
 

@@ -12,7 +12,6 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
 import type { Value } from "../api/types";
-import { formatNumber } from "../state/format";
 import { appendLive, type Series } from "../state/series";
 
 const HEIGHT = 180;
@@ -39,6 +38,13 @@ interface Props {
 function cssVar(name: string, fallback: string): string {
   const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return value || fallback;
+}
+
+/** An axis tick: uPlot's splits are already round numbers; only float noise is cut off (a
+ * rounding formatter would print 21.55 and 21.6 both as "21.6"). */
+function tick(value: number, unit: string | null): string {
+  const text = String(Number(value.toFixed(6)));
+  return unit ? `${text} ${unit}` : text;
 }
 
 function columns(series: Series): uPlot.AlignedData {
@@ -76,7 +82,7 @@ export function HistoryChart({ series, from, to, follow, live, label, unit, onZo
       scales: {
         x: { time: true, range: () => [windowRef.current.from / 1000, windowRef.current.to / 1000] },
       },
-      axes: [axis, { ...axis, size: 72, values: (_u, splits) => splits.map((v) => (unit ? `${formatNumber(v)} ${unit}` : formatNumber(v))) }],
+      axes: [axis, { ...axis, size: 72, values: (_u, splits) => splits.map((v) => tick(v, unit)) }],
       series: [
         {},
         { label, stroke: accent, width: 1.5, spanGaps: false, points: { show: false } },
