@@ -5,7 +5,7 @@
  */
 import type { Alert, AlertList } from "./alerts";
 import type { AuditPage, Coverage, PointHistory, Step } from "./recorder";
-import type { CommandAck, DeviceList, HistoryResponse, Session, Value } from "./types";
+import type { CommandAck, DeviceList, Session, Value } from "./types";
 
 /** A non-2xx answer: its status and the gateway's `detail` text when it sent one. */
 export class HttpError extends Error {
@@ -54,12 +54,6 @@ const segment = encodeURIComponent;
 
 export function getDevices(): Promise<DeviceList> {
   return request<DeviceList>("api/devices");
-}
-
-export function getHistory(device: string, sensor: string, limit: number): Promise<HistoryResponse> {
-  return request<HistoryResponse>(
-    `api/devices/${segment(device)}/sensors/${segment(sensor)}/history?limit=${limit}`,
-  );
 }
 
 export type PointRole = "sensor" | "actuator";

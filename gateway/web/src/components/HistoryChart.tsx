@@ -12,6 +12,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
 import type { Value } from "../api/types";
+import { formatValue } from "../state/format";
 import { appendLive, type Series } from "../state/series";
 
 const HEIGHT = 180;
@@ -123,8 +124,8 @@ export function HistoryChart({ series, from, to, follow, live, label, unit, onZo
     dataRef.current = copy(series);
     windowRef.current = { from, to };
     plotRef.current?.setData(columns(dataRef.current));
-    mark(boxRef.current, dataRef.current);
-  }, [series, from, to]);
+    mark(boxRef.current, dataRef.current, label, unit);
+  }, [series, from, to, label, unit]);
 
   // A live value: append it and slide the window, while the range ends at "now".
   const liveSeq = live?.seq ?? null;
@@ -135,18 +136,28 @@ export function HistoryChart({ series, from, to, follow, live, label, unit, onZo
     const end = Math.max(Date.now(), Date.parse(live.ts));
     windowRef.current = { from: end - span, to: end };
     plotRef.current?.setData(columns(dataRef.current));
-    mark(boxRef.current, dataRef.current);
+    mark(boxRef.current, dataRef.current, label, unit);
     // `live` is read through its seq: a new object with the same reading draws nothing new.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [liveSeq, follow]);
 
-  return <div ref={boxRef} className="chart" data-chart="" />;
+  return <div ref={boxRef} className="chart" data-chart="" role="img" aria-label={`${label}: loading`} />;
 }
 
-/** What the browser tests and screen readers can read off a canvas. */
-function mark(box: HTMLDivElement | null, series: Series): void {
+/** What the browser tests and screen readers can read off a canvas (the CSV link beside it has
+ * every value). */
+function mark(box: HTMLDivElement | null, series: Series, label: string, unit: string | null): void {
   if (box === null) return;
   box.dataset.points = String(series.points);
   box.dataset.gaps = String(series.gaps);
   box.dataset.bucketed = String(series.bucketed);
+  const values = series.value.filter((v) => v !== null);
+  const what = series.bucketed ? "buckets" : "readings";
+  const gaps = series.gaps > 0 ? `, ${series.gaps} gap${series.gaps === 1 ? "" : "s"}` : "";
+  box.setAttribute(
+    "aria-label",
+    values.length === 0
+      ? `${label}: no readings in this range`
+      : `${label}: ${series.points} ${what} from ${formatValue(Math.min(...values), unit)} to ${formatValue(Math.max(...values), unit)}${gaps}`,
+  );
 }
