@@ -47,8 +47,9 @@ export const EVENT_TYPES: readonly StreamEventType[] = [
   "meta",
   "ack",
   "broker",
-  "alert",
   "reset",
+  // CONTRACT.md v3, Alerts: after the v2 names (tests/dashboard/test_openapi_types.py).
+  "alert",
 ];
 
 const ACK_STATUSES: readonly string[] = ["ok", "error", "rejected", "expired"];
