@@ -20,6 +20,7 @@ from starlette.routing import Match
 from gateway.alerts.metrics import AlertsCollector
 from gateway.api import (
     alerts,
+    api_docs,
     commands,
     dashboard,
     devices,
@@ -60,6 +61,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         version=__version__,
         summary="MQTT device state as REST, a resumable live stream (SSE / WebSocket) and commands",
         lifespan=lifespan,
+        docs_url=None,  # served from local files instead (gateway/api/api_docs.py)
     )
     for router in (
         devices.router,
@@ -101,6 +103,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.add_exception_handler(405, _method_not_allowed)
     dashboard.install_dashboard(app)
+    api_docs.install_api_docs(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

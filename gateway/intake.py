@@ -188,7 +188,10 @@ class Intake:
             self._remove(device)
             return
         online = decode_availability(payload)
-        if not retained:
+        # An `offline` is usually the broker's Last Will, sent 1.5 keepalives after the device's
+        # last word: counting it would make a hung device look seen until then (issue 15), so
+        # `last_seen` stays the time of the device's own last message.
+        if online and not retained:
             self.registry.touch(device, self._clock())
         if self.registry.set_online(device, online):
             self.hub.publish("status", device, {"device": device, "online": online})

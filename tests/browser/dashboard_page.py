@@ -87,6 +87,7 @@ def connection(page: Page) -> Locator:
 
 
 def card(page: Page) -> Locator:
+    """Our device: its row on the fleet page, or the whole device page (one at a time)."""
     return page.locator(f'[data-device="{DEVICE_ID}"]')
 
 
@@ -116,14 +117,14 @@ def wait_seq_above(page: Page, floor: int, sensor_id: str = LIVE_SENSOR) -> int:
 
 
 def points(page: Page, sensor_id: str = LIVE_SENSOR) -> int:
-    """How many readings the sensor's sparkline draws (0 without a sparkline)."""
-    line = sensor(page, sensor_id).locator("svg.sparkline")
-    return int(line.get_attribute("data-points") or 0) if line.count() else 0
+    """How many readings the sensor's chart on the device page draws (0 without a chart)."""
+    chart = sensor(page, sensor_id).locator("[data-chart]")
+    return int(chart.get_attribute("data-points") or 0) if chart.count() else 0
 
 
 def wait_points_above(page: Page, floor: int, sensor_id: str = LIVE_SENSOR) -> int:
-    """Wait until the sensor's sparkline draws more than ``floor`` readings; return how many."""
-    selector = f'[data-device="{DEVICE_ID}"] [data-sensor="{sensor_id}"] svg.sparkline'
+    """Wait until the sensor's chart draws more than ``floor`` readings; return how many."""
+    selector = f'[data-device="{DEVICE_ID}"] [data-sensor="{sensor_id}"] [data-chart]'
     page.wait_for_function(
         "([selector, floor]) => Number(document.querySelector(selector)?.dataset.points || 0) > floor",
         arg=[selector, floor],
@@ -136,8 +137,20 @@ def wait_live(page: Page, timeout: float = LONG_MS) -> None:
     page.locator('[data-connection="live"]').wait_for(timeout=timeout)
 
 
-def open_dashboard(page: Page, url: str, transport: str | None = None) -> None:
-    """Load the page and wait until it is live and shows our device's values."""
-    page.goto(url if transport is None else f"{url}?transport={transport}")
+def address(url: str, transport: str | None = None, route: str = "/") -> str:
+    """The dashboard's address: its routes live in the fragment (``#/devices/sim-pi``)."""
+    query = "" if transport is None else f"?transport={transport}"
+    return f"{url}{query}#{route}"
+
+
+def open_dashboard(page: Page, url: str, transport: str | None = None, route: str = "/") -> None:
+    """Load the page (the fleet, or ``route``) and wait until it is live and shows our device's
+    values."""
+    page.goto(address(url, transport, route))
     wait_live(page)
     wait_seq_above(page, -1)
+
+
+def open_device_page(page: Page, url: str, transport: str | None = None) -> None:
+    """Load our device's page directly (a deep link) and wait for its live values."""
+    open_dashboard(page, url, transport, f"/devices/{DEVICE_ID}")

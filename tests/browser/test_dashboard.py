@@ -19,6 +19,7 @@ from tests.browser.dashboard_page import (
     card,
     connection,
     open_dashboard,
+    open_device_page,
     sensor,
     seq,
     wait_live,
@@ -42,6 +43,7 @@ def test_values_update_live(system: System, browser_page: BrowserPage, transport
     page = browser_page.page
     open_dashboard(page, system.url, transport)
 
+    # The fleet's row: name, state, last seen and the first values, live.
     first = seq(page)
     wait_seq_above(page, first)
     wait_seq_above(page, seq(page))
@@ -52,9 +54,18 @@ def test_values_update_live(system: System, browser_page: BrowserPage, transport
         re.compile(r"^[\d.,-]+ \S+$")
     )
     expect(sensor(page, "soil").locator(".point-value")).to_contain_text("%")
-    # Digital inputs read on/off; numeric sensors draw a sparkline (history endpoint + live).
-    expect(sensor(page, "door").locator(".point-value")).to_have_text(re.compile(r"^(on|off)$"))
-    # The sparkline starts from the history endpoint and grows with live readings.
+
+    # The device page: every sensor, in the user's terms (a door reads Open/Closed, issue 15).
+    card(page).get_by_role("link", name=re.compile("Simulated Pi")).click()
+    wait_seq_above(page, seq(page))
+    expect(sensor(page, "door").locator(".point-value")).to_have_text(
+        re.compile(r"^(Open|Closed)$")
+    )
+    expect(sensor(page, "motion").locator(".point-value")).to_have_text(
+        re.compile(r"^(Detected|Clear)$")
+    )
+    expect(sensor(page, "door")).to_contain_text("GPIO 17")
+    # The chart starts from the history endpoint and grows with live readings.
     drawn = wait_points_above(page, 1)
     wait_points_above(page, drawn)
     assert page.get_by_label("Live updates").input_value() == transport
@@ -66,7 +77,7 @@ def test_switch_toggles_the_simulated_relay_and_the_state_comes_back(
     system: System, browser_page: BrowserPage, transport: str
 ) -> None:
     page = browser_page.page
-    open_dashboard(page, system.url, transport)
+    open_device_page(page, system.url, transport)
     switch = card(page).get_by_role("switch", name="Pump relay")
     expect(switch).to_be_enabled()
     before = switch.get_attribute("aria-checked")
@@ -207,7 +218,7 @@ def test_transport_setting_switches_live_and_is_remembered(
 
 def test_phone_width(system: System, phone_page: BrowserPage) -> None:
     page = phone_page.page
-    open_dashboard(page, system.url)
+    open_device_page(page, system.url)
     wait_seq_above(page, seq(page))
     # One column, nothing wider than the screen, every control reachable.
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -221,6 +232,11 @@ def test_phone_width(system: System, phone_page: BrowserPage) -> None:
     assert unnamed == []
     wait_points_above(page, 5)
     phone_page.screenshot("dashboard-phone")
+    # The fleet at phone width: one row per device, nothing wider than the screen.
+    card(page).get_by_role("link", name="Fleet").click()
+    wait_seq_above(page, seq(page))
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    phone_page.screenshot("fleet-phone")
     assert phone_page.console.errors() == []
 
 
@@ -263,6 +279,7 @@ def test_viewer_token_sees_read_only_controls(
     wait_live(page)
     wait_seq_above(page, seq(page))
     expect(page.get_by_text("browser (viewer)")).to_be_visible()
+    card(page).get_by_role("link", name=re.compile("Simulated Pi")).click()
     switch = card(page).get_by_role("switch", name="Pump relay")
     expect(switch).to_be_disabled()
     expect(switch).to_have_accessible_description(re.compile("viewer role"))

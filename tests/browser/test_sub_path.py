@@ -15,6 +15,7 @@ from tests.browser.dashboard_page import (
     actuator,
     card,
     open_dashboard,
+    open_device_page,
     seq,
     wait_seq_above,
 )
@@ -58,7 +59,7 @@ def test_the_dashboard_works_under_a_sub_path(
     page = browser_page.page
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    open_dashboard(page, sub_path_url, transport)
+    open_device_page(page, sub_path_url, transport)  # a deep link, through the proxy
     wait_seq_above(page, seq(page))
 
     switch = card(page).get_by_role("switch", name="Status LED")
@@ -73,4 +74,22 @@ def test_the_dashboard_works_under_a_sub_path(
     assert requested
     assert [url for url in requested if not url.startswith(sub_path_url)] == []
     assert all(url.startswith(origin) for url in requested)
+    assert browser_page.console.errors() == []
+
+
+def test_the_fleet_and_back_forward_work_under_a_sub_path(
+    sub_path_url: str, browser_page: BrowserPage
+) -> None:
+    page = browser_page.page
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    open_dashboard(page, sub_path_url)
+    card(page).get_by_role("link").first.click()
+    expect(card(page).get_by_role("switch", name="Pump relay")).to_be_visible()
+    page.go_back()
+    expect(page.locator(".fleet-row")).to_have_count(1)
+    assert page.url.startswith(sub_path_url)
+    page.go_forward()
+    expect(card(page).get_by_role("switch", name="Pump relay")).to_be_visible()
+    assert [url for url in requested if not url.startswith(sub_path_url)] == []
     assert browser_page.console.errors() == []

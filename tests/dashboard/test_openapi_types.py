@@ -77,12 +77,19 @@ def test_the_documented_reset_reasons_are_the_contracts() -> None:
     assert tuple(reason["enum"]) == events.RESET_REASONS
 
 
+#: CONTRACT.md v3 names the live event ``alert``; the dashboard (issue 15) listens for it before
+#: ``pigw/contract/events.py`` does (the alerts branch adds it there). Whatever the module does not
+#: name yet is allowed, after its own names; once it names it, this is empty and the test is exact.
+CONTRACT_V3_EVENTS = ("alert",)
+
+
 def test_the_dashboard_listens_for_exactly_the_contracts_event_names() -> None:
     # The payload types in events.ts are generated (schema.ts); the list of names it listens for
     # and its union of events are written there: they must name what the contract names.
+    pending = tuple(name for name in CONTRACT_V3_EVENTS if name not in events.EVENT_NAMES)
     source = DASHBOARD_EVENTS.read_text(encoding="utf-8")
     listed = re.search(r"EVENT_TYPES: readonly StreamEventType\[\] = \[(.*?)\];", source, re.S)
     assert listed is not None, "EVENT_TYPES not found in gateway/web/src/api/events.ts"
-    assert tuple(re.findall(r'"(\w+)"', listed.group(1))) == events.EVENT_NAMES
+    assert tuple(re.findall(r'"(\w+)"', listed.group(1))) == events.EVENT_NAMES + pending
     union = set(re.findall(r'\{ type: "(\w+)"; id:', source))
-    assert union == set(events.EVENT_NAMES)
+    assert union == set(events.EVENT_NAMES) | set(pending)

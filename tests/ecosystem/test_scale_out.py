@@ -3,7 +3,8 @@ through either, and a stream moved from one to the other resyncs through ``reset
 
 Real parts only: one Mosquitto, one simulated ``pigw-agent``, two ``pigw-gateway`` processes with
 different ``--gateway-id``s and ports. The agent is frozen (SIGSTOP) whenever the test compares
-states, so that nothing changes while it looks; its keepalive (30 s) is far longer than that.
+states, so that nothing changes while it looks; its keepalive (30 s, given explicitly: the default
+is 15 s) is far longer than that.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def test_two_replicas_serve_the_same_state_and_a_moved_stream_resyncs(
         [
             venv_command("pigw-agent"), "--simulate", "--mqtt-url", broker.url,
             "--device-id", DEVICE, "--outbox", str(tmp_path / "outbox.sqlite"),
+            "--mqtt-keepalive", "30",
         ],
         tmp_path / "agent.log",
     )  # fmt: skip

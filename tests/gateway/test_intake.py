@@ -222,3 +222,22 @@ def test_invented_ids_are_bounded(intake: Intake, monkeypatch: pytest.MonkeyPatc
     assert sorted(intake.registry.devices) == ["dev0", "dev1", "dev2"]
     assert sorted(intake.registry.devices["dev0"].points) == ["a", "t"]
     assert intake.rejections.counts == {"too_many_devices": 2, "too_many_points": 2}
+
+
+def test_last_seen_is_the_devices_last_message_not_its_last_will(
+    intake: Intake, clock: Clock
+) -> None:
+    # Issue 15: a hung Pi's Last Will arrives ~45 s after its last reading; `last_seen` must not
+    # jump to the broker's time and hide the silence.
+    intake.handle(T.meta("d1"), encode_model(meta("d1")), True)
+    intake.handle(T.status("d1"), b"online", False)
+    intake.handle(T.state("d1", "t"), state(7, 20.5), False)
+    spoke = doc(intake)["last_seen"]
+    clock.now += 47
+    intake.handle(T.status("d1"), b"offline", False)
+    device = doc(intake)
+    assert device["online"] is False
+    assert device["last_seen"] == spoke
+    clock.now += 5
+    intake.handle(T.status("d1"), b"online", False)  # a birth is the device's own word
+    assert doc(intake)["last_seen"] != spoke

@@ -46,7 +46,7 @@ def test_defaults_follow_the_contract() -> None:
     settings = load_settings(DemoSettings, [])
     assert settings.mqtt_url == "mqtt://127.0.0.1:1883"
     assert settings.topic_prefix == "pigw"
-    assert settings.mqtt_keepalive == 30
+    assert settings.mqtt_keepalive == 15
     assert settings.tls_context() is None
     assert settings.mqtt_password() is None
 

@@ -3,7 +3,9 @@
  * dashboard works at `/` and behind a reverse proxy that serves the gateway under a sub-path.
  * The session cookie (CONTRACT.md, "Auth") travels with every same-origin request by itself.
  */
-import type { CommandAck, DeviceList, HistoryResponse, Session, Value } from "./types";
+import type { Alert, AlertList } from "./alerts";
+import type { AuditPage, Coverage, PointHistory, Step } from "./recorder";
+import type { CommandAck, DeviceList, Session, Value } from "./types";
 
 /** A non-2xx answer: its status and the gateway's `detail` text when it sent one. */
 export class HttpError extends Error {
@@ -54,10 +56,64 @@ export function getDevices(): Promise<DeviceList> {
   return request<DeviceList>("api/devices");
 }
 
-export function getHistory(device: string, sensor: string, limit: number): Promise<HistoryResponse> {
-  return request<HistoryResponse>(
-    `api/devices/${segment(device)}/sensors/${segment(sensor)}/history?limit=${limit}`,
-  );
+export type PointRole = "sensor" | "actuator";
+
+export interface HistoryQuery {
+  from: Date;
+  to: Date;
+  step: Step;
+  maxPoints: number;
+}
+
+/** The relative URL of one point's history (CONTRACT.md v3), as JSON or as the CSV download. */
+export function historyUrl(
+  device: string,
+  role: PointRole,
+  point: string,
+  query: HistoryQuery,
+  format: "json" | "csv" = "json",
+): string {
+  const params = new URLSearchParams({
+    from: query.from.toISOString(),
+    to: query.to.toISOString(),
+    step: query.step,
+    max_points: String(query.maxPoints),
+  });
+  if (format === "csv") params.set("format", "csv");
+  return `api/devices/${segment(device)}/${role}s/${segment(point)}/history?${params.toString()}`;
+}
+
+export function getPointHistory(
+  device: string,
+  role: PointRole,
+  point: string,
+  query: HistoryQuery,
+  signal?: AbortSignal,
+): Promise<PointHistory> {
+  return request<PointHistory>(historyUrl(device, role, point, query), { signal });
+}
+
+export function getCoverage(device: string, signal?: AbortSignal): Promise<Coverage> {
+  return request<Coverage>(`api/devices/${segment(device)}/coverage`, { signal });
+}
+
+/** The command audit (operator role), newest first; `device` narrows it to one device. */
+export function getAudit(device: string | null, limit: number, signal?: AbortSignal): Promise<AuditPage> {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (device !== null) params.set("device", device);
+  return request<AuditPage>(`api/audit?${params.toString()}`, { signal });
+}
+
+export function getAlerts(signal?: AbortSignal): Promise<AlertList> {
+  return request<AlertList>("api/alerts", { signal });
+}
+
+/** Acknowledge a firing alert (operator role). */
+export async function ackAlert(alert: Pick<Alert, "rule" | "device" | "point">): Promise<void> {
+  const path = [alert.rule, alert.device, ...(alert.point === null ? [] : [alert.point])]
+    .map(segment)
+    .join("/");
+  await request<unknown>(`api/alerts/${path}/ack`, { method: "POST" });
 }
 
 /** Publishes the command and resolves with the device's ack (CONTRACT.md: 200 with the ack). */

@@ -15,5 +15,6 @@ describe("generated API types", () => {
     });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-  });
+    // A child Node process: seconds on a loaded machine, past Vitest's default 5 s.
+  }, 30_000);
 });

@@ -3,12 +3,15 @@
  * command sent from this page: pending → acknowledged, or failed with the reason.
  *
  * The control always shows the device's reported state (the `actuator` events), never the wish:
- * a command that is refused leaves the switch where the device really is.
+ * a command that is refused leaves the switch where the device really is. While a switch's
+ * command is pending the switch is locked (seven quick clicks are one toggle, not four); a slider
+ * keeps its text on the dragged value, and only its last position is sent (useDashboard.ts).
+ * An outcome carries the time it arrived, and goes when the state changes elsewhere (reducer.ts).
  */
 import { useEffect, useId, useRef, useState } from "react";
 
 import type { PointMeta, Value } from "../api/types";
-import { formatDuty, formatValue, pointLabel } from "../state/format";
+import { formatClock, formatDuty, formatValue, pointLabel } from "../state/format";
 import type { Command, Point } from "../state/reducer";
 
 /** How long a slider waits after the last movement before it sends (one command per gesture). */
@@ -21,6 +24,8 @@ interface Props {
   command: Command | undefined;
   online: boolean;
   canCommand: boolean;
+  /** The clock, for the outcome's time ("on: acknowledged 14:02:03"). */
+  now: number;
   onSend: (value: Value) => void;
 }
 
@@ -29,9 +34,10 @@ export function ActuatorControl(props: Props) {
   return dimmable ? <Slider {...props} /> : <Switch {...props} />;
 }
 
-function Switch({ id, point, meta, command, online, canCommand, onSend }: Props) {
+function Switch({ id, point, meta, command, online, canCommand, now, onSend }: Props) {
   const statusId = useId();
   const on = point?.value === true;
+  const pending = command?.status === "pending";
   const label = pointLabel(id, meta);
   const settable = meta?.settable !== false;
   return (
@@ -42,9 +48,11 @@ function Switch({ id, point, meta, command, online, canCommand, onSend }: Props)
         className="switch"
         aria-checked={on}
         aria-describedby={statusId}
+        aria-disabled={pending || undefined}
+        aria-busy={pending || undefined}
         disabled={!online || !settable || !canCommand}
         onClick={() => {
-          onSend(!on);
+          if (!pending) onSend(!on);
         }}
       >
         <span className="switch-track" aria-hidden="true">
@@ -59,13 +67,14 @@ function Switch({ id, point, meta, command, online, canCommand, onSend }: Props)
         id={statusId}
         command={command}
         note={controlNote(online, settable, canCommand)}
+        now={now}
         format={(v) => formatValue(v, null)}
       />
     </li>
   );
 }
 
-function Slider({ id, point, meta, command, online, canCommand, onSend }: Props) {
+function Slider({ id, point, meta, command, online, canCommand, now, onSend }: Props) {
   const inputId = useId();
   const statusId = useId();
   const reported = typeof point?.value === "number" ? point.value : 0;
@@ -82,10 +91,11 @@ function Slider({ id, point, meta, command, online, canCommand, onSend }: Props)
     },
     [],
   );
-  // The draft shows until the device reports a new state or a command sent since then fails.
+  // The draft shows until the device reports a new state with no command pending, or a command
+  // sent since then fails.
   const failedSince = command !== draft?.command && command?.status === "failed";
-  const shown =
-    draft !== null && draft.seq === (point?.seq ?? null) && !failedSince ? draft.value : reported;
+  const waiting = draft?.seq === (point?.seq ?? null) || command?.status === "pending";
+  const shown = draft !== null && waiting && !failedSince ? draft.value : reported;
   const settable = meta?.settable !== false;
   return (
     <li className="point actuator" data-actuator={id} data-seq={point?.seq ?? ""}>
@@ -114,12 +124,13 @@ function Slider({ id, point, meta, command, online, canCommand, onSend }: Props)
         }}
       />
       <output className="point-value" htmlFor={inputId} data-value={String(reported)}>
-        {formatDuty(reported)}
+        {formatDuty(shown)}
       </output>
       <CommandStatus
         id={statusId}
         command={command}
         note={controlNote(online, settable, canCommand)}
+        now={now}
         format={(v) => (typeof v === "number" ? formatDuty(v) : formatValue(v, null))}
       />
     </li>
@@ -138,17 +149,21 @@ function CommandStatus({
   id,
   command,
   note,
+  now,
   format,
 }: {
   id: string;
   command: Command | undefined;
   note: string;
+  now: number;
   format: (value: Value) => string;
 }) {
   let text = "";
+  const at = command?.settledAt != null ? ` ${formatClock(command.settledAt, now, { seconds: true })}` : "";
   if (command?.status === "pending") text = `Sending ${format(command.value)}…`;
-  else if (command?.status === "acknowledged") text = `${format(command.value)}: acknowledged`;
-  else if (command?.status === "failed") text = `${format(command.value)} failed: ${command.reason ?? "unknown reason"}`;
+  else if (command?.status === "acknowledged") text = `${format(command.value)}: acknowledged${at}`;
+  else if (command?.status === "failed")
+    text = `${format(command.value)} failed${at}: ${command.reason ?? "unknown reason"}`;
   else text = note;
   return (
     <span

@@ -1,16 +1,23 @@
 /**
  * The one React hook that connects the pure reducer to the world: it opens the chosen transport,
- * feeds every event into the reducer, loads sparkline history after each snapshot, asks `/readyz`
+ * feeds the events into the reducer once per animation frame (`frameBatch.ts`), asks `/readyz`
  * whether the gateway has its broker, restarts a stream that looks live while the gateway is gone
  * (`watchdog.ts`), ticks the clock for "… ago" and staleness, sends commands, and notices when the
  * gateway wants a login.
+ *
+ * The fleet loads no history at all: its sparklines fill from live readings (issue 15: one
+ * history request per sensor was 240 requests and 19.6 s to settle at 40 devices). A device page
+ * asks the recorder for what it shows (`pages/DevicePage.tsx`).
+ *
+ * Commands: one in flight per actuator. A command sent while another to the same actuator is
+ * pending waits, and only the last such wish is sent when the first settles (a dragged dimmer
+ * sends where it was let go, never a queue of every step); switches are locked meanwhile.
  */
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 
 import {
   HttpError,
   gatewayAnswers,
-  getHistory,
   getSession,
   isReady,
   logIn,
@@ -18,9 +25,10 @@ import {
   sendCommand,
 } from "../api/client";
 import type { StreamEvent } from "../api/events";
-import type { Device, Session, Value } from "../api/types";
+import type { Session, Value } from "../api/types";
 import { describeCommandFailure } from "../state/format";
-import { HISTORY_LIMIT, initialState, isBinaryKind, reduce, type State } from "../state/reducer";
+import { commandKey, initialState, reduce, type State } from "../state/reducer";
+import { frameBatch } from "./frameBatch";
 import { openSse } from "./sse";
 import type { LiveStream, StreamHandlers, TransportName } from "./stream";
 import { PROBE_TIMEOUT_MS, quietMsFrom, watchLiveness } from "./watchdog";
@@ -31,8 +39,6 @@ export type AuthState = "checking" | "ready" | "login";
 
 const TRANSPORT_KEY = "pigw.transport";
 const TICK_MS = 1000;
-/** History requests in flight at once after a snapshot (a board may have dozens of sensors). */
-const HISTORY_CONCURRENCY = 4;
 
 export interface Dashboard {
   state: State;
@@ -82,6 +88,9 @@ export function useDashboard(): Dashboard {
   const probing = useRef(false);
   const brokerEvents = useRef(0);
   const commandIds = useRef(0);
+  /** Per actuator (`commandKey`): a command is in flight; and the last wish waiting for it. */
+  const inFlight = useRef(new Set<string>());
+  const waitingWish = useRef(new Map<string, Value>());
 
   /** Ask the gateway who we are: 401 means it wants a login; anything else leaves the stream to
    * retry. */
@@ -133,24 +142,9 @@ export function useDashboard(): Dashboard {
         .catch(() => undefined); // unreachable gateway: the transport already says reconnecting
     };
 
-    const loadHistory = (devices: readonly Device[]): void => {
-      const jobs = devices.flatMap((device) =>
-        Object.keys(device.sensors)
-          .filter((sensor) => !isBinaryKind(device.meta?.sensors?.[sensor]?.kind))
-          .map((sensor) => ({ device: device.id, sensor })),
-      );
-      const worker = async (): Promise<void> => {
-        for (let job = jobs.shift(); job !== undefined && active(); job = jobs.shift()) {
-          try {
-            const page = await getHistory(job.device, job.sensor, HISTORY_LIMIT);
-            if (active()) dispatch({ type: "history", ...job, readings: page.readings ?? [] });
-          } catch {
-            // No history for this sensor now: its sparkline fills from live readings instead.
-          }
-        }
-      };
-      for (let i = 0; i < HISTORY_CONCURRENCY; i++) void worker();
-    };
+    const batch = frameBatch<StreamEvent>((events) => {
+      if (active()) dispatch({ type: "events", events, now: Date.now() });
+    });
 
     // What the watchdog reads: whether the stream says it is live, and when it last showed life.
     let live = false;
@@ -163,13 +157,11 @@ export function useDashboard(): Dashboard {
         lifeSign = Date.now();
         if (event.id !== null) lastEventId.current = event.id;
         if (event.type === "broker") brokerEvents.current++;
-        dispatch({ type: "event", event, now: Date.now() });
-        if (event.type === "snapshot") {
-          checkReadiness();
-          loadHistory(event.data.devices);
-        }
+        batch.push(event);
+        if (event.type === "snapshot") checkReadiness();
       },
       onPhase(phase) {
+        batch.flush(); // what arrived before the phase change is shown before it
         live = phase === "live";
         lifeSign = Date.now();
         dispatch({ type: "phase", phase });
@@ -198,6 +190,7 @@ export function useDashboard(): Dashboard {
       stopped = true;
       stopWatchdog();
       stream.close();
+      batch.close();
     };
   }, [auth, transport, probeAuth]);
 
@@ -207,20 +200,35 @@ export function useDashboard(): Dashboard {
   }, []);
 
   const send = useCallback((device: string, actuator: string, value: Value) => {
-    const id = ++commandIds.current;
-    dispatch({ type: "commandSent", device, actuator, value, id });
-    sendCommand(device, actuator, value)
-      .then((ack) => {
-        dispatch({ type: "commandAcked", device, actuator, id, ack });
-      })
-      .catch((error: unknown) => {
-        const reason =
-          error instanceof HttpError
-            ? describeCommandFailure(error.status, error.detail)
-            : "the gateway could not be reached";
-        dispatch({ type: "commandFailed", device, actuator, id, reason });
-        if (error instanceof HttpError && error.status === 401) setAuth("login");
-      });
+    const key = commandKey(device, actuator);
+    const transmit = (wish: Value): void => {
+      inFlight.current.add(key);
+      const id = ++commandIds.current;
+      dispatch({ type: "commandSent", device, actuator, value: wish, id });
+      sendCommand(device, actuator, wish)
+        .then((ack) => {
+          dispatch({ type: "commandAcked", device, actuator, id, ack, now: Date.now() });
+        })
+        .catch((error: unknown) => {
+          const reason =
+            error instanceof HttpError
+              ? describeCommandFailure(error.status, error.detail)
+              : "the gateway could not be reached";
+          const timedOut = error instanceof HttpError && error.status === 504;
+          dispatch({ type: "commandFailed", device, actuator, id, reason, timedOut, now: Date.now() });
+          if (error instanceof HttpError && error.status === 401) setAuth("login");
+        })
+        .finally(() => {
+          inFlight.current.delete(key);
+          const next = waitingWish.current.get(key);
+          if (next !== undefined) {
+            waitingWish.current.delete(key);
+            transmit(next);
+          }
+        });
+    };
+    if (inFlight.current.has(key)) waitingWish.current.set(key, value);
+    else transmit(value);
   }, []);
 
   const login = useCallback(async (token: string) => {

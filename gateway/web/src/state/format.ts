@@ -1,11 +1,37 @@
 /** How values, times and outcomes are written on the page. Pure; tested in format.test.ts. */
 import type { PointMeta, Value } from "../api/types";
 
+/**
+ * Intl formatters, made once per set of options: building one costs far more than using it
+ * (a fleet page formats thousands of values a second; bench/dashboard/).
+ */
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+
+function numberFormat(digits: number): Intl.NumberFormat {
+  const key = `n${digits}`;
+  let format = formatters.get(key) as Intl.NumberFormat | undefined;
+  if (format === undefined) {
+    format = new Intl.NumberFormat("en", { maximumFractionDigits: digits });
+    formatters.set(key, format);
+  }
+  return format;
+}
+
+function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `d${locale}${JSON.stringify(options)}`;
+  let format = formatters.get(key) as Intl.DateTimeFormat | undefined;
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(locale, options);
+    formatters.set(key, format);
+  }
+  return format;
+}
+
 /** A number with as many decimals as its size deserves (21.37 °C, 0.532 V, 1,024 MB). */
 export function formatNumber(value: number): string {
   const size = Math.abs(value);
   const digits = size >= 100 ? 0 : size >= 10 ? 1 : size >= 1 ? 2 : 3;
-  return new Intl.NumberFormat("en", { maximumFractionDigits: digits }).format(value);
+  return numberFormat(digits).format(value);
 }
 
 /** A reading as shown: digital values as on/off, numbers with their unit. */
@@ -85,4 +111,82 @@ export function sparklinePoints(values: readonly number[], width: number, height
 
 function round(n: number): number {
   return Math.round(n * 10) / 10;
+}
+
+/** A span of time in the largest unit that fits: "40 s", "3 min", "2 h 5 min", "4 d". */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} d`;
+}
+
+/** A wall-clock time, 24-hour: "01:42" (with seconds: "01:42:07"); the date too when it is not
+ * the same day as `now`. `timeZone` is for tests; the page uses the browser's. */
+export function formatClock(
+  ms: number,
+  now: number,
+  { seconds = false, timeZone }: { seconds?: boolean; timeZone?: string } = {},
+): string {
+  const time = dateFormat("en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+    ...(seconds ? { second: "2-digit" } : {}),
+    hour12: false,
+    timeZone,
+  }).format(ms);
+  const days = dateFormat("en-CA", { timeZone });
+  if (days.format(ms) === days.format(now)) return time;
+  const date = dateFormat("en-GB", { day: "numeric", month: "short", timeZone }).format(ms);
+  return `${date} ${time}`;
+}
+
+/** "offline since 01:42 (3 min)": when trouble started and for how long. */
+export function formatSince(what: string, since: number | null, now: number, timeZone?: string): string {
+  if (since === null || Number.isNaN(since)) return what;
+  return `${what} since ${formatClock(since, now, { timeZone })} (${formatDuration(now - since)})`;
+}
+
+/** How a binary input reads in the user's terms, by its `device_class` or kind. */
+export interface BinaryWords {
+  on: string;
+  off: string;
+  /** The event verbs of the event list: "opened 14:02", "closed 14:05". */
+  rose: string;
+  fell: string;
+}
+
+const OPENING: BinaryWords = { on: "Open", off: "Closed", rose: "opened", fell: "closed" };
+const DETECTION: BinaryWords = { on: "Detected", off: "Clear", rose: "detected", fell: "cleared" };
+const PLAIN: BinaryWords = { on: "on", off: "off", rose: "on", fell: "off" };
+const BY_CLASS: Readonly<Record<string, BinaryWords>> = {
+  door: OPENING,
+  window: OPENING,
+  garage_door: OPENING,
+  opening: OPENING,
+  motion: DETECTION,
+  occupancy: DETECTION,
+  presence: DETECTION,
+};
+
+export function binaryWords(meta: PointMeta | undefined): BinaryWords {
+  const byClass = meta?.device_class ? BY_CLASS[meta.device_class] : undefined;
+  if (byClass) return byClass;
+  return meta?.kind === "motion" ? DETECTION : PLAIN;
+}
+
+/** A point's value as the page shows it: a binary input in its own words, else `formatValue`. */
+export function formatPointValue(
+  value: Value | null,
+  unit: string | null | undefined,
+  meta: PointMeta | undefined,
+): string {
+  if (typeof value === "boolean") {
+    const words = binaryWords(meta);
+    return value ? words.on : words.off;
+  }
+  return formatValue(value, unit);
 }

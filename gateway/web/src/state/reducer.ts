@@ -10,6 +10,7 @@
  * and never reused). So a replayed `hist` reading, a late history page or a snapshot that raced a
  * live event can fill the sparkline but can never roll the current value back.
  */
+import { alertKey, type Alert } from "../api/alerts";
 import type { AckStatus, ActuatorData, ReadingData, StreamEvent } from "../api/events";
 import type {
   CommandAck,
@@ -56,6 +57,12 @@ export interface DeviceState {
   actuators: Readonly<Record<string, Point>>;
   /** Per sensor, oldest first, unique seqs, at most HISTORY_LIMIT entries. */
   history: Readonly<Record<string, readonly HistoryPoint[]>>;
+  /** The client's clock (ms) when the device last said anything live (a state or `online`):
+   * the base of "quiet" (health.ts). `null` until it has, since this page opened. */
+  heardAt: number | null;
+  /** The client's clock (ms) when a command to the device timed out with nothing heard from it
+   * since; cleared by the device's next live message. */
+  notRespondingSince: number | null;
 }
 
 /** The transport's state: the first connection, a working stream, or waiting to reconnect. */
@@ -70,6 +77,8 @@ export interface Command {
   status: CommandStatus;
   cid: string | null;
   reason: string | null;
+  /** The client's clock (ms) when the outcome (ack or failure) arrived; `null` while pending. */
+  settledAt: number | null;
 }
 
 export interface State {
@@ -85,19 +94,32 @@ export interface State {
   lastResetReason: string | null;
   /** Keyed by `commandKey(device, actuator)`: the latest command sent from this page. */
   commands: Readonly<Record<string, Command>>;
+  /** Alerts now pending or firing, keyed by `alertKey` (CONTRACT.md v3 "Alerts"). */
+  alerts: Readonly<Record<string, Alert>>;
   /** The client's clock (ms) at the last action that carried it. */
   now: number;
 }
 
 export type Action =
   | { type: "event"; event: StreamEvent; now: number }
+  /** The events of one animation frame, applied in order in one render (live/frameBatch.ts). */
+  | { type: "events"; events: readonly StreamEvent[]; now: number }
   | { type: "history"; device: string; sensor: string; readings: readonly HistoryReading[] }
   | { type: "phase"; phase: Phase }
   | { type: "readiness"; ready: boolean }
   | { type: "tick"; now: number }
   | { type: "commandSent"; device: string; actuator: string; value: Value; id: number }
-  | { type: "commandAcked"; device: string; actuator: string; id: number; ack: CommandAck }
-  | { type: "commandFailed"; device: string; actuator: string; id: number; reason: string };
+  | { type: "commandAcked"; device: string; actuator: string; id: number; ack: CommandAck; now?: number }
+  | {
+      type: "commandFailed";
+      device: string;
+      actuator: string;
+      id: number;
+      reason: string;
+      /** No ack in time (504): the device is then shown as "not responding". */
+      timedOut?: boolean;
+      now?: number;
+    };
 
 export function initialState(now: number): State {
   return {
@@ -109,6 +131,7 @@ export function initialState(now: number): State {
     resets: 0,
     lastResetReason: null,
     commands: {},
+    alerts: {},
     now,
   };
 }
@@ -121,6 +144,16 @@ export function reduce(state: State, action: Action): State {
   switch (action.type) {
     case "event":
       return applyEvent({ ...state, now: action.now }, action.event);
+    case "events": {
+      let next: State = { ...state, now: action.now };
+      drafts = new WeakSet();
+      try {
+        for (const event of action.events) next = applyEvent(next, event);
+      } finally {
+        drafts = null;
+      }
+      return next;
+    }
     case "history":
       return applyHistory(state, action.device, action.sensor, action.readings);
     case "phase":
@@ -141,34 +174,55 @@ export function reduce(state: State, action: Action): State {
             status: "pending",
             cid: null,
             reason: null,
+            settledAt: null,
           },
         },
       };
-    case "commandAcked":
+    case "commandAcked": {
+      const now = action.now ?? state.now;
       return resolveCommand(state, action.device, action.actuator, (command) =>
-        command.id === action.id ? withAck(command, action.ack.status, action.ack) : null,
+        command.id === action.id ? withAck(command, action.ack.status, action.ack, now) : null,
       );
-    case "commandFailed":
-      return resolveCommand(state, action.device, action.actuator, (command) =>
-        command.id === action.id ? { ...command, status: "failed", reason: action.reason } : null,
+    }
+    case "commandFailed": {
+      const now = action.now ?? state.now;
+      const failed = resolveCommand(state, action.device, action.actuator, (command) =>
+        command.id === action.id
+          ? { ...command, status: "failed", reason: action.reason, settledAt: now }
+          : null,
       );
+      const device = failed.devices[action.device];
+      if (!action.timedOut || device === undefined || device.notRespondingSince !== null) return failed;
+      return putDevice(failed, { ...device, notRespondingSince: now });
+    }
   }
 }
 
 function applyEvent(state: State, event: StreamEvent): State {
   switch (event.type) {
-    case "snapshot":
-      return applySnapshot(state, event.data.devices);
+    case "snapshot": {
+      const synced = applySnapshot(state, event.data.devices);
+      const alerts = Object.fromEntries((event.data.alerts ?? []).map((alert) => [alertKey(alert), alert]));
+      return { ...synced, alerts };
+    }
     case "reading":
       return applyReading(state, event.data);
     case "actuator":
       return applyActuator(state, event.data);
     case "status": {
       const device = state.devices[event.data.device] ?? emptyDevice(event.data.device);
-      const lastSeen = event.data.online
-        ? later(device.lastSeen, new Date(state.now).toISOString())
-        : device.lastSeen;
-      return putDevice(state, { ...device, online: event.data.online, lastSeen });
+      // `offline` is usually the broker's Last Will, not a word from the device: it says nothing
+      // about when the device was last heard, so `lastSeen` stays its last message (issue 15).
+      if (!event.data.online) return putDevice(state, { ...device, online: false });
+      return putDevice(state, heard({ ...device, online: true, lastSeen: later(device.lastSeen, new Date(state.now).toISOString()) }, state.now));
+    }
+    case "alert": {
+      const key = alertKey(event.data);
+      if (event.data.state === "resolved") {
+        if (!(key in state.alerts)) return state;
+        return { ...state, alerts: without(state.alerts, key) };
+      }
+      return { ...state, alerts: { ...state.alerts, [key]: event.data } };
     }
     case "meta": {
       const { device: id, meta, removed } = event.data;
@@ -183,14 +237,11 @@ function applyEvent(state: State, event: StreamEvent): State {
         if (command.status !== "pending") return null;
         // The gateway chose the cid; until our POST returns we know only the value we asked for.
         const ours = command.cid !== null ? command.cid === ack.cid : sameValue(command.value, ack.value);
-        return ours ? withAck(command, ack.status, ack) : null;
+        return ours ? withAck(command, ack.status, ack, state.now) : null;
       });
     }
     case "broker":
       return { ...state, brokerConnected: event.data.connected };
-    case "alert":
-      // Held and shown by the dashboard's alerts page (its own branch); nothing here yet.
-      return state;
     case "reset":
       // Keep showing what we have: the snapshot that follows a reset repairs it in place.
       return {
@@ -221,6 +272,9 @@ function applySnapshot(state: State, devices: readonly Device[]): State {
       sensors: mergePoints(old?.sensors, fresh.sensors, meta?.sensors, state.now),
       actuators: mergePoints(old?.actuators, fresh.actuators, meta?.actuators, state.now),
       history,
+      // The snapshot vouches for an online device now, as a live message would.
+      heardAt: fresh.online ? state.now : (old?.heardAt ?? null),
+      notRespondingSince: old?.notRespondingSince ?? null,
     };
   }
   // The snapshot is the gateway's whole device set: a device it no longer lists is gone.
@@ -278,7 +332,8 @@ function applyReading(state: State, reading: ReadingData): State {
   ) {
     return state; // a repeated reading (same device, same seq): nothing new
   }
-  return putDevice(state, { ...device, sensors, history, lastSeen });
+  const updated = { ...device, sensors, history, lastSeen };
+  return putDevice(state, reading.hist ? updated : heard(updated, state.now));
 }
 
 function applyActuator(state: State, data: ActuatorData): State {
@@ -296,7 +351,36 @@ function applyActuator(state: State, data: ActuatorData): State {
   ) {
     return state;
   }
-  return putDevice(state, { ...device, actuators, lastSeen });
+  const updated = { ...device, actuators, lastSeen };
+  const next = putDevice(state, data.hist ? updated : heard(updated, state.now));
+  return clearOutdatedCommand(next, data.device, data.actuator, device.actuators[data.actuator], actuators[data.actuator]);
+}
+
+/**
+ * A settled command's note ("on: acknowledged 14:02:03") describes the state it produced; when
+ * the reported value changes to something else (another client, a schedule, the device itself),
+ * the note would mislead under the switch, so it goes (issue 15).
+ */
+function clearOutdatedCommand(
+  state: State,
+  device: string,
+  actuator: string,
+  before: Point | undefined,
+  after: Point | undefined,
+): State {
+  const key = commandKey(device, actuator);
+  const command = state.commands[key];
+  if (command === undefined || command.status === "pending" || after === undefined || after.value === null) {
+    return state;
+  }
+  const changed = before === undefined || before.value === null || !sameValue(after.value, before.value);
+  if (!changed || sameValue(command.value, after.value)) return state;
+  return { ...state, commands: without(state.commands, key) };
+}
+
+/** The device said something live at `now`: it is heard, and responding again. */
+function heard(device: DeviceState, now: number): DeviceState {
+  return { ...device, heardAt: now, notRespondingSince: null };
 }
 
 /**
@@ -457,10 +541,17 @@ function withAck(
   command: Command,
   status: AckStatus,
   ack: { cid?: string | null; error?: string | null },
+  now: number,
 ): Command {
   return status === "ok"
-    ? { ...command, status: "acknowledged", cid: ack.cid ?? null, reason: null }
-    : { ...command, status: "failed", cid: ack.cid ?? null, reason: ackReason(status, ack.error) };
+    ? { ...command, status: "acknowledged", cid: ack.cid ?? null, reason: null, settledAt: now }
+    : {
+        ...command,
+        status: "failed",
+        cid: ack.cid ?? null,
+        reason: ackReason(status, ack.error),
+        settledAt: now,
+      };
 }
 
 /** Why a device refused a command, in words. */
@@ -481,7 +572,17 @@ function sameValue(a: Value, b: Value | null): boolean {
 }
 
 function emptyDevice(id: string, online = false): DeviceState {
-  return { id, meta: null, online, lastSeen: null, sensors: {}, actuators: {}, history: {} };
+  return {
+    id,
+    meta: null,
+    online,
+    lastSeen: null,
+    sensors: {},
+    actuators: {},
+    history: {},
+    heardAt: null,
+    notRespondingSince: null,
+  };
 }
 
 /** The device was removed on the broker (its retained meta/status cleared): forget it and its
@@ -493,11 +594,29 @@ function removeDevice(state: State, id: string): State {
   const commands = Object.fromEntries(
     Object.entries(state.commands).filter(([key]) => !key.startsWith(prefix)),
   );
-  return { ...state, devices, commands };
+  const alerts = Object.fromEntries(Object.entries(state.alerts).filter(([, alert]) => alert.device !== id));
+  return { ...state, devices, commands, alerts };
 }
 
+function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).filter(([other]) => other !== key));
+}
+
+/**
+ * While one `events` batch runs: the device maps this batch made itself. Nothing outside the
+ * batch holds them yet, so a later event of the same batch may change them in place instead of
+ * copying 1,000 devices per reading (bench/dashboard/). `null` outside a batch.
+ */
+let drafts: WeakSet<object> | null = null;
+
 function putDevice(state: State, device: DeviceState): State {
-  return { ...state, devices: { ...state.devices, [device.id]: device } };
+  if (drafts !== null && drafts.has(state.devices)) {
+    (state.devices as Record<string, DeviceState>)[device.id] = device;
+    return { ...state };
+  }
+  const devices = { ...state.devices, [device.id]: device };
+  drafts?.add(devices);
+  return { ...state, devices };
 }
 
 /** The later of two ISO timestamps (either may be missing). */
