@@ -28,6 +28,7 @@ import uvloop
 from bench.gateway import report, systems
 from bench.gateway.run import SystemRun, run_system
 from bench.gateway.systems import SYSTEMS
+from bench.provenance import provenance
 
 #: Rates (msg/s) stepped per client count; deliveries/s = rate x clients.
 SCHEDULES: dict[int, list[float]] = {
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     systems.OPTIONS["floor_qos"] = args.floor_qos
     systems.OPTIONS["broker_extra"] = "set_tcp_nodelay true\n" if args.broker_nodelay else ""
     started = time.monotonic()
+    where_and_when = provenance()  # taken at the start: the date is the run's, not the report's
     with tempfile.TemporaryDirectory(prefix="pigw-bench-") as tmp:
         runs = uvloop.run(run_all(args, Path(tmp)))
     summary = report.summarise(runs)
@@ -125,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(
             json.dumps(
                 {
+                    "provenance": where_and_when,
                     "args": {
                         k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
                     },
