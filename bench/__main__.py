@@ -29,7 +29,7 @@ from bench.charts import write_charts_of
 from bench.gateway import report, systems
 from bench.gateway.run import SystemRun, run_system
 from bench.gateway.systems import SYSTEMS
-from bench.provenance import provenance
+from bench.provenance import add_load_at_end, provenance
 
 #: Rates (msg/s) stepped per client count; deliveries/s = rate x clients.
 SCHEDULES: dict[int, list[float]] = {
@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     where_and_when = provenance()  # taken at the start: the date is the run's, not the report's
     with tempfile.TemporaryDirectory(prefix="pigw-bench-") as tmp:
         runs = uvloop.run(run_all(args, Path(tmp)))
+    where_and_when = add_load_at_end(where_and_when)
     summary = report.summarise(runs)
     print(report.tables(summary, args.systems))
     print(f"\n{time.monotonic() - started:.0f} s in all", flush=True)

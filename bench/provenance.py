@@ -60,4 +60,22 @@ def provenance() -> dict[str, Any]:
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": commit,
         "python": platform.python_version(),
+        "load": _load(),
+    }
+
+
+def _load() -> str:
+    """The 1/5/15-minute load averages: on a shared machine, what else was running."""
+    try:
+        return " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    except OSError:
+        return ""
+
+
+def add_load_at_end(provenance: dict[str, Any]) -> dict[str, Any]:
+    """The same provenance with the load averages at the end of the run beside those at its
+    start (``load``), so a reader can see whether the machine got busier meanwhile."""
+    return {
+        **provenance,
+        "load": f"{provenance.get('load') or '?'} at the start, {_load()} at the end",
     }

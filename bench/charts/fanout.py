@@ -171,18 +171,19 @@ def resources(results: Mapping[str, Any], out: Path) -> Path:
     _grouped_bars(rss, results, "rss_at_max_mb", 1.0, "{:.0f}".format)
     rss.set_title("Server RSS at the best passing step")
     rss.set_ylabel("MB")
-    rss.legend(fontsize=7, frameon=False, loc="upper left")
+    handles, labels = cpu.get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, frameon=False, loc="outside upper center", ncols=4)
     return figure.save(fig, out / "resources.svg", results.get("provenance"), _runs_note(results))
 
 
 def headline(results: Mapping[str, Any], out: Path) -> Path:
     fig = figure.new(width=7.0, height=3.6)
     ax = fig.add_subplot()
-    _grouped_bars(ax, results, "max_deliveries_per_s", 1.0, _thousands)
+    _grouped_bars(ax, results, "max_deliveries_per_s", 1.0, _rounded)
     ax.yaxis.set_major_formatter(_thousands)
     ax.set_title("Most deliveries/s with p99 ≤ 100 ms and nothing lost")
     ax.set_ylabel("deliveries/s (median of runs)")
-    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    fig.legend(fontsize=7, frameon=False, loc="outside upper center", ncols=4)
     return figure.save(fig, out / "headline.svg", results.get("provenance"), _runs_note(results))
 
 
@@ -190,6 +191,13 @@ def _thousands(value: float, _position: object = None) -> str:
     if value >= 1_000_000:
         return f"{value / 1_000_000:g}M"
     return f"{value / 1000:g}k" if value >= 1000 else f"{value:g}"
+
+
+def _rounded(value: float) -> str:
+    """A bar's label: 596k, 1.6M, 850."""
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    return f"{value / 1000:.0f}k" if value >= 1000 else f"{value:.0f}"
 
 
 def write(results: Mapping[str, Any], out: Path) -> list[Path]:

@@ -4,6 +4,7 @@ the same input, so committed SVGs only change when the figures do."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,12 @@ def caption(provenance: Mapping[str, Any] | None, extra: str = "") -> str:
     ]
     if extra:
         parts.append(extra)
-    return f"{p.get('machine', 'machine not recorded')}\n" + " · ".join(parts)
+    head = str(p.get("machine", "machine not recorded"))
+    if p.get("load"):
+        head += f" · load average {p['load']}"
+    text = head + "\n" + " · ".join(parts)
+    note = "\n".join(textwrap.wrap(str(p["note"]), 120)) if p.get("note") else ""
+    return text + (f"\n{note}" if note else "")
 
 
 def save(figure: Figure, path: Path, provenance: Mapping[str, Any] | None, extra: str = "") -> Path:

@@ -78,3 +78,13 @@ def test_a_file_that_is_no_benchmark_result_is_refused_by_name(tmp_path: Path) -
     run = _charts(tmp_path / "out", bad)
     assert run.returncode == 2
     assert "other.json" in run.stderr and "not a pigw-bench result" in run.stderr
+
+
+def test_the_committed_charts_are_drawn_from_the_committed_json(tmp_path: Path) -> None:
+    """docs/performance.md promises that its SVGs come from docs/performance/fanout.json by
+    one command; after a change to the charts, run that command again."""
+    committed = REPO / "docs" / "performance"
+    run = _charts(tmp_path, committed / "fanout.json")
+    assert run.returncode == 0, run.stderr
+    for drawn in tmp_path.iterdir():
+        assert drawn.read_bytes() == (committed / drawn.name).read_bytes(), drawn.name
