@@ -4,54 +4,15 @@ node, and an MQTT 5 CONNECT refused the way the agent's and the gateway's fallba
 
 from __future__ import annotations
 
-import threading
-
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from tests.support.nats import NatsCluster, NatsNode
+from tests.support.nats import Mqtt311Client as Client311
+from tests.support.nats import NatsCluster
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
-
-
-class Client311:
-    """A paho MQTT 3.1.1 client on one node that records what it receives."""
-
-    def __init__(self, node: NatsNode, client_id: str, clean: bool = True) -> None:
-        self.messages: list[tuple[str, bytes, bool]] = []
-        self.connack: list[int] = []
-        self._lock = threading.Lock()
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            protocol=mqtt.MQTTv311,
-            clean_session=clean,
-        )
-        self.client.on_message = self._on_message
-        self.client.on_connect = lambda _c, _u, _f, rc, _p: self.connack.append(rc.value)
-        self.client.connect("127.0.0.1", node.mqtt_port, keepalive=30)
-        self.client.loop_start()
-        wait_until(lambda: self.connack, 30, f"CONNACK from {node.name}")
-
-    def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
-        with self._lock:
-            self.messages.append((msg.topic, bytes(msg.payload), bool(msg.retain)))
-
-    def subscribe(self, topic_filter: str) -> None:
-        done = threading.Event()
-        self.client.on_subscribe = lambda *_: done.set()
-        self.client.subscribe(topic_filter, 1)
-        wait_until(done.is_set, 30, f"SUBACK for {topic_filter}")
-
-    def received(self) -> list[tuple[str, bytes, bool]]:
-        with self._lock:
-            return list(self.messages)
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 def test_retained_state_published_on_one_node_is_seen_from_every_node(

@@ -12,10 +12,14 @@ so an open MQTT port alone does not mean a client can subscribe and get the reta
 
 from __future__ import annotations
 
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.support.ports import free_port, wait_for_port, wait_for_port_closed
 from tests.support.processes import ManagedProcess, venv_command
@@ -115,6 +119,13 @@ class NatsCluster:
         node.process.kill()
         wait_for_port_closed(node.mqtt_port)
 
+    def restart(self, node: NatsNode, timeout: float = READY_TIMEOUT) -> None:
+        """Start a stopped or killed node again (same ports, same store) and wait until the
+        cluster is ready again."""
+        assert node.process is not None
+        node.process.start()
+        self.wait_ready(timeout)
+
     def stop(self) -> None:
         for node in self.nodes:
             if node.process is not None:
@@ -124,3 +135,41 @@ class NatsCluster:
         return "\n".join(
             f"--- {node.name}\n{node.process.tail(lines)}" for node in self.nodes if node.process
         )
+
+
+class Mqtt311Client:
+    """A paho MQTT 3.1.1 client on one node that records what it receives."""
+
+    def __init__(self, node: NatsNode, client_id: str, clean: bool = True) -> None:
+        self.messages: list[tuple[str, bytes, bool]] = []
+        self.connack: list[int] = []
+        self._lock = threading.Lock()
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTv311,
+            clean_session=clean,
+        )
+        self.client.on_message = self._on_message
+        self.client.on_connect = lambda _c, _u, _f, rc, _p: self.connack.append(rc.value)
+        self.client.connect("127.0.0.1", node.mqtt_port, keepalive=30)
+        self.client.loop_start()
+        wait_until(lambda: self.connack, 30, f"CONNACK from {node.name}")
+
+    def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
+        with self._lock:
+            self.messages.append((msg.topic, bytes(msg.payload), bool(msg.retain)))
+
+    def subscribe(self, topic_filter: str) -> None:
+        done = threading.Event()
+        self.client.on_subscribe = lambda *_: done.set()
+        self.client.subscribe(topic_filter, 1)
+        wait_until(done.is_set, 30, f"SUBACK for {topic_filter}")
+
+    def received(self) -> list[tuple[str, bytes, bool]]:
+        with self._lock:
+            return list(self.messages)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
