@@ -25,7 +25,7 @@ NAMES = {
     "floor": "Mosquitto subscribers (floor)",
     "nodered": "Node-RED 4 (WebSocket)",
     "textbook": "textbook FastAPI + sse-starlette",
-    "cluster": "NATS cluster subscribers",
+    "cluster": "NATS 3-node cluster subscribers",
 }
 OTHER = "#7f7f7f"
 
@@ -60,7 +60,7 @@ def caption(provenance: Mapping[str, Any] | None, extra: str = "") -> str:
     head = str(p.get("machine", "machine not recorded"))
     if p.get("load"):
         head += f" · load average {p['load']}"
-    text = head + "\n" + " · ".join(parts)
+    text = "\n".join(textwrap.wrap(head, 120)) + "\n" + " · ".join(parts)
     note = "\n".join(textwrap.wrap(str(p["note"]), 120)) if p.get("note") else ""
     return text + (f"\n{note}" if note else "")
 
