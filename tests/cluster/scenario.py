@@ -116,10 +116,12 @@ def run_failover(
 
     # Kill the agent's node: it moves on, its outbox carries what it made meanwhile.
     killed_at = time.monotonic()
+    seen = len(agent.output())
     nats_cluster.kill(n1)
     wait_until(
         lambda: any(
-            f"connected to the broker broker='{node.url}'" in agent.output() for node in (n2, n3)
+            f"connected to the broker broker='{node.url}'" in agent.output()[seen:]
+            for node in (n2, n3)
         ),
         FAILOVER,
         "the agent connected to another node",
