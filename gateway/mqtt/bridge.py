@@ -222,7 +222,7 @@ class Bridge:
         backoff = Backoff(MIN_BACKOFF, MAX_BACKOFF)
         client = self._draining = self._make_client()
         while True:
-            started = time.monotonic()
+            started, connects_before = time.monotonic(), self.connects
             try:
                 await self._session(client)
             except aiomqtt.MqttError as exc:
@@ -238,7 +238,9 @@ class Bridge:
                     client = self._draining = self._make_client()  # the same node, at once
                     continue
                 hint = ""
-                if 0 < lasted < 2 and self.connects > 1:
+                # Only a connection that was made and then dropped at once (not a refused or
+                # failed attempt, as when a cluster node is down) points at a client id clash.
+                if 0 < lasted < 2 and self.connects > max(1, connects_before):
                     hint = " (right after connecting: does another gateway use this --gateway-id?)"
                 logger.warning(
                     "broker connection: %s%s", exc, hint, extra={"mqtt": self.broker_url}
