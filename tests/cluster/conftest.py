@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.nats import NatsCluster
+from tests.support.postgres import postgres_server, postgres_url
+
+__all__ = ["nats_cluster", "postgres_server", "postgres_url"]
 
 
 @pytest.fixture
