@@ -75,12 +75,19 @@ pytest: venv
 	$(BIN)/pytest
 
 # The benchmarks of issues 4 and 7 (docs/performance.md): the fan-out run (floor, textbook,
-# Node-RED, pigw; several minutes; BENCH_ARGS=--quick for a smoke run), then the agent's figures,
+# Node-RED, pigw; several minutes; BENCH_ARGS=--quick for a smoke run), the three-node NATS
+# cluster's fan-out beside one Mosquitto (issue 19, ~3 min), then the agent's figures,
 # then the recorder's beside InfluxDB (issue 14; BENCH_RECORDER_ARGS=--quick for a smoke run).
+# The fan-out run writes $(BENCH_OUT)/fanout.json and its charts (SVG) next to it (issue 20);
+# `python -m bench.charts FILE.json --out DIR` redraws charts from any results file; the last line
+# draws the recorder benchmark's $(BENCH_OUT)/recorder.json when it exists (it must run after it).
+BENCH_OUT ?= .run/bench
 bench: system-deps-bench venv
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench --json $(BENCH_OUT)/fanout.json $(BENCH_ARGS)
+	$(BIN)/python -m bench --systems floor cluster --clients 1 100 --runs 1 --json $(BENCH_OUT)/cluster/cluster.json $(BENCH_CLUSTER_ARGS)
 	$(BIN)/python -m bench.agent $(BENCH_AGENT_ARGS)
-	$(BIN)/python -m bench.recorder --json .run/bench/recorder.json $(BENCH_RECORDER_ARGS)
+	$(BIN)/python -m bench.recorder --json $(BENCH_OUT)/recorder.json $(BENCH_RECORDER_ARGS)
+	@if [ -f $(BENCH_OUT)/recorder.json ]; then $(BIN)/python -m bench.charts $(BENCH_OUT)/recorder.json --out $(BENCH_OUT); fi
 
 clean:
 	rm -rf $(VENV) .run dist build .mypy_cache .pytest_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist

@@ -25,9 +25,11 @@ from pathlib import Path
 
 import uvloop
 
+from bench.charts import write_charts_of
 from bench.gateway import report, systems
 from bench.gateway.run import SystemRun, run_system
 from bench.gateway.systems import SYSTEMS
+from bench.provenance import add_load_at_end, provenance
 
 #: Rates (msg/s) stepped per client count; deliveries/s = rate x clients.
 SCHEDULES: dict[int, list[float]] = {
@@ -69,7 +71,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="add set_tcp_nodelay true to the brokers' config (Mosquitto's default is off)",
     )
-    parser.add_argument("--json", type=Path, help="also write every step and the summary here")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        help="also write every step and the summary here, and the charts next to it "
+        "(make bench: .run/bench/fanout.json)",
+    )
     args = parser.parse_args(argv)
     args.systems = args.systems or (
         ["floor", "textbook", "pigw"] if args.quick else ["floor", "textbook", "nodered", "pigw"]
@@ -116,15 +123,19 @@ def main(argv: list[str] | None = None) -> int:
     systems.OPTIONS["floor_qos"] = args.floor_qos
     systems.OPTIONS["broker_extra"] = "set_tcp_nodelay true\n" if args.broker_nodelay else ""
     started = time.monotonic()
+    where_and_when = provenance()  # taken at the start: the date is the run's, not the report's
     with tempfile.TemporaryDirectory(prefix="pigw-bench-") as tmp:
         runs = uvloop.run(run_all(args, Path(tmp)))
+    where_and_when = add_load_at_end(where_and_when)
     summary = report.summarise(runs)
     print(report.tables(summary, args.systems))
     print(f"\n{time.monotonic() - started:.0f} s in all", flush=True)
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(
             json.dumps(
                 {
+                    "provenance": where_and_when,
                     "args": {
                         k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
                     },
@@ -137,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
                 indent=1,
             )
         )
+        # The charts of issue 20 next to the JSON; `python -m bench.charts` redraws them.
+        for chart in write_charts_of(args.json, args.json.parent):
+            print(f"chart: {chart}", flush=True)
     return 1 if any(run.error for run in runs) else 0
 
 

@@ -8,6 +8,13 @@ Connecting: MQTT 5 with ``clean_start=False`` and a session expiry (a short outa
 message in either direction); a broker that answers "unsupported protocol version" gets MQTT 3.1.1
 with ``clean_session=False`` from then on. paho's own reconnect is off (``reconnect_on_failure``):
 this module reconnects with exponential backoff and jitter, which paho does not offer.
+
+Failover (issue 19): with several ``--mqtt-url`` (the nodes of one cluster), every lost or failed
+connection moves on to the next URL, round robin, on the same paho client, so the QoS 1 messages
+paho has not seen acknowledged are sent again to the new node, and the persistent session (kept by
+the cluster, not by a node) hands over what arrived meanwhile. A cluster that is electing new
+leaders may hold a resumed session's CONNACK for ~10 s (NATS, docs/scale-out.md): that is well
+inside the keepalive paho waits for it.
 """
 
 from __future__ import annotations
@@ -85,6 +92,8 @@ class MqttLink:
         self.connects = 0
         self.generation = 0  # +1 per paho client object: message ids of an old one mean nothing
         self.backoff = Backoff(settings.mqtt_backoff_min, settings.mqtt_backoff_max)
+        self.brokers = settings.brokers
+        self.broker_index = 0  # which of --mqtt-url this (or the next) connection is to
         self._stopping = False
         self._stop_event = asyncio.Event()
         self._replace_client = False
@@ -117,7 +126,7 @@ class MqttLink:
 
     def _connect_blocking(self) -> None:
         # Runs in a worker thread: DNS, TCP and TLS handshakes may take seconds.
-        broker = self.settings.broker
+        broker = self.brokers[self.broker_index]
         if self.settings.mqtt_username is not None:
             self._client.username_pw_set(self.settings.mqtt_username, self.settings.mqtt_password())
         if self.protocol == paho.MQTTv5:
@@ -174,7 +183,7 @@ class MqttLink:
         self.session_present = session_present
         self.connects += 1
         self.backoff.reset()
-        log.info("connected to the broker", extra={"broker": self.settings.mqtt_url})
+        log.info("connected to the broker", extra={"broker": self.broker_url})
         self.handlers.connected()
 
     def _down(self, reason: str) -> None:
@@ -197,6 +206,16 @@ class MqttLink:
             log.error("the broker refused the connection: %s", reason)
         self._lost.set()
 
+    @property
+    def broker_url(self) -> str:
+        return self.settings.mqtt_url[self.broker_index]
+
+    def _next_broker(self) -> None:
+        """After a loss or a failed attempt: the next node of the cluster (no-op with one URL)."""
+        if len(self.brokers) > 1:
+            self.broker_index = (self.broker_index + 1) % len(self.brokers)
+            log.info("trying the next broker", extra={"broker": self.broker_url})
+
     async def run(self) -> None:
         """Connect, and reconnect after every loss, until :meth:`close`."""
         while not self._stopping:
@@ -205,15 +224,24 @@ class MqttLink:
                 await self.loop.run_in_executor(None, self._connect_blocking)
             except (OSError, ssl.SSLError, ValueError) as exc:
                 delay = self.backoff.next_delay()
-                log.warning("cannot reach the broker (%s); retrying in %.1fs", exc, delay)
+                log.warning(
+                    "cannot reach the broker %s (%s); retrying in %.1fs",
+                    self.broker_url,
+                    exc,
+                    delay,
+                )
+                self._next_broker()
                 await self._sleep(delay)
                 continue
             self._client.loop_start()
             await self._lost.wait()
             await self.loop.run_in_executor(None, self._client.loop_stop)
             if self._replace_client:
+                # A protocol fallback retries the same node; anything else moves on.
                 self._replace_client = False
                 self._client = self._make_client()
+            elif not self._stopping:
+                self._next_broker()
             if not self._stopping:
                 await self._sleep(self.backoff.next_delay())
 

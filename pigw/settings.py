@@ -12,11 +12,11 @@ import ssl
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, CliApp, SettingsConfigDict
+from pydantic_settings import BaseSettings, CliApp, NoDecode, SettingsConfigDict
 
 from pigw.contract import DEFAULT_DISCOVERY_PREFIX, DEFAULT_PREFIX, check_prefix
 from pigw.contract.errors import ContractError
@@ -65,8 +65,13 @@ class CommonSettings(BaseSettings):
         validate_default=True,
     )
 
-    mqtt_url: str = Field(
-        "mqtt://127.0.0.1:1883", description="broker URL: mqtt://host:port, or mqtts:// for TLS"
+    # A list for broker failover (issue 19): the flag may be repeated, the environment variable
+    # holds one URL or several separated by commas (NoDecode: not JSON, so a single URL in the
+    # environment works exactly as before). The first is tried first; see docs/scale-out.md.
+    mqtt_url: Annotated[list[str], NoDecode] = Field(
+        ["mqtt://127.0.0.1:1883"],
+        description="broker URL: mqtt://host:port, or mqtts:// for TLS; repeat it (or separate "
+        "URLs by commas) for the nodes of a cluster, tried in turn when one is lost",
     )
     mqtt_username: str | None = Field(None, description="MQTT user name")
     mqtt_password_file: Path | None = Field(
@@ -89,10 +94,22 @@ class CommonSettings(BaseSettings):
     log_level: LogLevel = Field("info", description="debug, info, warning or error")
     log_format: LogFormat = Field("text", description="text for people, json for log shippers")
 
+    @field_validator("mqtt_url", mode="before")
+    @classmethod
+    def _urls_split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @field_validator("mqtt_url")
     @classmethod
-    def _url_parses(cls, value: str) -> str:
-        parse_mqtt_url(value)
+    def _urls_parse(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one broker URL is needed")
+        schemes = {parse_mqtt_url(url).tls for url in value}
+        if len(schemes) > 1:
+            # One TLS configuration (CA, client certificate) serves every node.
+            raise ValueError("all broker URLs must use the same scheme (mqtt:// or mqtts://)")
         return value
 
     @field_validator("topic_prefix", "discovery_prefix")
@@ -111,8 +128,14 @@ class CommonSettings(BaseSettings):
         return value
 
     @property
+    def brokers(self) -> list[BrokerAddress]:
+        """Every broker URL, in the order given (the nodes of one cluster)."""
+        return [parse_mqtt_url(url) for url in self.mqtt_url]
+
+    @property
     def broker(self) -> BrokerAddress:
-        return parse_mqtt_url(self.mqtt_url)
+        """The first broker: the only one without failover."""
+        return self.brokers[0]
 
     def mqtt_password(self) -> str | None:
         """The password from ``mqtt_password_file`` (first line, stripped), read when connecting."""

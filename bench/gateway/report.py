@@ -16,6 +16,7 @@ LABELS = {
     "nodered": "Node-RED, mqtt-in -> websocket-out",
     "textbook": "textbook FastAPI + sse-starlette, one queue per client",
     "pigw": "pigw gateway (SSE)",
+    "cluster": "NATS cluster (3 nodes), plain MQTT subscribers across it",
 }
 
 

@@ -6,7 +6,10 @@ and its own server process:
 * ``floor``: no server at all; the lean clients are plain MQTT subscribers on the broker;
 * ``textbook``: FastAPI + sse-starlette, one queue per client (:mod:`bench.gateway.textbook`);
 * ``pigw``: the real ``pigw-gateway`` (loopback, no tokens file, so open);
-* ``nodered``: Node-RED with an mqtt-in -> websocket-out flow (:mod:`bench.gateway.nodered`).
+* ``nodered``: Node-RED with an mqtt-in -> websocket-out flow (:mod:`bench.gateway.nodered`);
+* ``cluster``: no server and no Mosquitto: the floor's plain MQTT subscribers on node 2 of a fresh
+  three-node NATS cluster (JetStream + MQTT, :mod:`tests.support.nats`), the publisher on node 1,
+  so every message crosses the cluster (issue 19: the cluster's fan-out beside one Mosquitto).
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from pathlib import Path
 
 from bench.gateway import nodered
 from tests.support.broker import Mosquitto
+from tests.support.nats import NatsCluster
 from tests.support.ports import free_port, wait_for_port
 from tests.support.processes import REPO, ManagedProcess, venv_command
 
 __all__ = ["REPO", "SYSTEMS", "Running", "cpu_seconds", "rss_mb", "start"]
 
-SYSTEMS = ("floor", "textbook", "pigw", "nodered")
+SYSTEMS = ("floor", "textbook", "pigw", "nodered", "cluster")
 #: Set from the command line: the floor's subscription QoS, extra lines for mosquitto.conf.
 OPTIONS: dict[str, str] = {"floor_qos": "1", "broker_extra": ""}
 CLOCK_TICKS = 100  # os.sysconf("SC_CLK_TCK") on Linux
@@ -59,12 +63,27 @@ def wait_ready(url: str, timeout: float = 60.0) -> None:
     raise RuntimeError(f"{url} did not become ready in {timeout:.0f} s")
 
 
+class ClusterBroker:
+    """A three-node NATS cluster in the place of the Mosquitto: the publisher's ``port`` and the
+    "broker" process are node 1's; the subscribers' node is :attr:`subscriber_node`."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.cluster = NatsCluster(workdir / "nats").start()
+        self.publisher_node, self.subscriber_node = self.cluster.nodes[0], self.cluster.nodes[1]
+        assert self.publisher_node.process is not None
+        self.process = self.publisher_node.process
+        self.port = self.publisher_node.mqtt_port
+
+    def stop(self) -> None:
+        self.cluster.stop()
+
+
 @dataclass
 class Running:
     """A started system: where its clients connect and which process is "the server"."""
 
     name: str
-    broker: Mosquitto
+    broker: Mosquitto | ClusterBroker
     server: ManagedProcess | None
     client_kind: str  # sse, mqtt or ws
     client_port: int
@@ -82,6 +101,9 @@ class Running:
         return self.broker.process.proc.pid
 
     def stop(self) -> None:
+        if isinstance(self.broker, ClusterBroker):
+            self.broker.stop()  # the "server" is one of its nodes
+            return
         if self.server is not None:
             if self.name == "pigw" and os.environ.get("PIGW_BENCH_PROFILE"):
                 # uvicorn re-raises the signal it stopped for: SIGINT ends in KeyboardInterrupt,
@@ -101,6 +123,12 @@ def start(name: str, workdir: Path) -> Running:
     if name not in SYSTEMS:
         raise ValueError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
     workdir.mkdir(parents=True, exist_ok=True)
+    if name == "cluster":
+        nats = ClusterBroker(workdir)
+        node = nats.subscriber_node
+        assert node.process is not None
+        # The subscribers' node is "the server" (its CPU and RSS), node 1 is "the broker".
+        return Running(name, nats, node.process, "mqtt" + OPTIONS["floor_qos"], node.mqtt_port, "")
     broker = Mosquitto(workdir / "broker", extra_config=OPTIONS["broker_extra"]).start()
     server: ManagedProcess | None = None
     try:

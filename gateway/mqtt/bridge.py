@@ -12,6 +12,21 @@ Reconnects back off exponentially with jitter (0.5 s doubling to 30 s, each dela
 [base/2, base]: :mod:`pigw.backoff`), so a fleet of gateways does not hammer a broker that
 comes back.
 
+MQTT 3.1.1 (issue 19): a broker that refuses the MQTT 5 CONNECT ("unsupported protocol version",
+or 3.1.1's return code 1, as NATS and other 3.1.1-only brokers answer) gets MQTT 3.1.1 from then
+on, with ``clean_session=False`` and the same fixed client id, so the session is still persistent;
+its lifetime is the broker's to decide (3.1.1 has no session expiry). Nothing else changes: the
+gateway uses no MQTT 5 property on the wire (commands carry their ``cid`` in the JSON payload, the
+agent's ack names it), and the retain flag of a live message is clear in both versions.
+
+Failover (issue 19): with several ``--mqtt-url`` (the nodes of one cluster), a lost or failed
+connection moves on to the next URL, round robin, with the backoff above between attempts; the
+persistent session lives in the cluster, so the node the gateway comes back on hands over every QoS
+1 message published meanwhile. A clustered broker may hold a resumed session's CONNACK while it
+elects new leaders (NATS: ~10 s after a node is killed), so the CONNACK wait is
+:data:`CONNECT_TIMEOUT` (so are the SUBACK and the birth's PUBACK, which need the cluster's
+retained-message and session stores), not the 10 s a command's PUBACK gets.
+
 Intake without a queue (issue 7, measured in ``docs/events.md``): aiomqtt's message iterator
 creates a task and an ``asyncio.wait`` per message, so at most one message is taken in per loop
 turn, and its socket callback reads one MQTT packet per readiness event. Both defeat the hub's
@@ -33,6 +48,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aiomqtt
+from aiomqtt.exceptions import MqttConnectError
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -57,6 +73,13 @@ MIN_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
 #: A connection that lasted at least this long resets the backoff.
 STABLE_AFTER = 10.0
+#: How long to wait for the answers that set a session up (CONNACK, SUBACK, the birth's PUBACK):
+#: a cluster electing leaders holds them ~10 s (see above) ...
+CONNECT_TIMEOUT = 30.0
+#: ... and for every other answer (a command's PUBACK).
+REQUEST_TIMEOUT = 10.0
+#: CONNACK codes that mean "not MQTT 5": 5.0's "unsupported protocol version", 3.1.1's rc 1.
+_NOT_MQTT5 = (132, 1)
 
 
 #: Most MQTT packets read in one socket callback (then other work gets a turn).
@@ -137,6 +160,8 @@ class Bridge:
         self._on_connection = on_connection
         self._client: aiomqtt.Client | None = None
         self._draining: _DrainingClient | None = None
+        self.protocol = aiomqtt.ProtocolVersion.V5
+        self.broker_index = 0  # which of --mqtt-url the current (or next) connection is to
 
     @property
     def connected(self) -> bool:
@@ -158,60 +183,94 @@ class Bridge:
             # A bug, not bad input (the intake counts that): log it, keep the connection.
             logger.exception("internal error handling a message", extra={"topic": topic})
 
+    @property
+    def broker_url(self) -> str:
+        return self.settings.mqtt_url[self.broker_index]
+
     def _make_client(self) -> _DrainingClient:
-        address = self.settings.broker
-        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.SessionExpiryInterval = self.settings.session_expiry
+        address = self.settings.brokers[self.broker_index]
+        if self.protocol == aiomqtt.ProtocolVersion.V5:
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = self.settings.session_expiry
+            session: dict[str, Any] = {"clean_start": False, "properties": properties}
+        else:
+            session = {"clean_session": False}  # 3.1.1: persistent, the broker's lifetime
         return _DrainingClient(
             address.host,
             address.port,
             username=self.settings.mqtt_username,
             password=self.settings.mqtt_password(),
             identifier=self.client_id,
-            protocol=aiomqtt.ProtocolVersion.V5,
-            clean_start=False,
-            properties=properties,
+            protocol=self.protocol,
+            **session,
             keepalive=self.settings.mqtt_keepalive,
             will=aiomqtt.Will(self.status_topic, encode_availability(False), qos=1, retain=True),
             tls_context=self.settings.tls_context(),
             queue_type=_sink_queue(self._deliver),
-            timeout=10,
+            timeout=CONNECT_TIMEOUT,
             logger=logging.getLogger("gateway.mqtt.client"),
         )
+
+    def _not_mqtt5(self, exc: aiomqtt.MqttError) -> bool:
+        if self.protocol != aiomqtt.ProtocolVersion.V5 or not isinstance(exc, MqttConnectError):
+            return False
+        code = exc.rc if isinstance(exc.rc, int) or exc.rc is None else exc.rc.value
+        return code in _NOT_MQTT5
 
     async def run(self) -> None:
         """Stay connected until cancelled."""
         backoff = Backoff(MIN_BACKOFF, MAX_BACKOFF)
         client = self._draining = self._make_client()
         while True:
-            started = time.monotonic()
+            started, connects_before = time.monotonic(), self.connects
             try:
                 await self._session(client)
             except aiomqtt.MqttError as exc:
                 lasted = time.monotonic() - started
                 if lasted >= STABLE_AFTER:
                     backoff.reset()
+                if self._not_mqtt5(exc):
+                    logger.warning(
+                        "the broker does not speak MQTT 5; using 3.1.1 with a persistent session",
+                        extra={"mqtt": self.broker_url},
+                    )
+                    self.protocol = aiomqtt.ProtocolVersion.V311
+                    client = self._draining = self._make_client()  # the same node, at once
+                    continue
                 hint = ""
-                if 0 < lasted < 2 and self.connects > 1:
+                # Only a connection that was made and then dropped at once (not a refused or
+                # failed attempt, as when a cluster node is down) points at a client id clash.
+                if 0 < lasted < 2 and self.connects > max(1, connects_before):
                     hint = " (right after connecting: does another gateway use this --gateway-id?)"
                 logger.warning(
-                    "broker connection: %s%s", exc, hint, extra={"mqtt": self.settings.mqtt_url}
+                    "broker connection: %s%s", exc, hint, extra={"mqtt": self.broker_url}
                 )
+                if len(self.settings.mqtt_url) > 1:
+                    self.broker_index = (self.broker_index + 1) % len(self.settings.mqtt_url)
+                    logger.info("trying the next broker", extra={"mqtt": self.broker_url})
+                    client = self._draining = self._make_client()
             await asyncio.sleep(backoff.next_delay())
 
     async def _session(self, client: aiomqtt.Client) -> None:
         async with client:
             self.connects += 1
             try:
-                await client.subscribe(self.topics.all_filter(), qos=1)
+                # Setting the session up may wait for a cluster's leader election too.
+                await client.subscribe(self.topics.all_filter(), qos=1, timeout=CONNECT_TIMEOUT)
                 self._client = client
                 self.readiness.on_connected(time.monotonic())
                 logger.info(
                     "connected to the broker",
-                    extra={"mqtt": self.settings.mqtt_url, "client_id": self.client_id},
+                    extra={
+                        "mqtt": self.broker_url,
+                        "client_id": self.client_id,
+                        "protocol": "5" if self.protocol == aiomqtt.ProtocolVersion.V5 else "3.1.1",
+                    },
                 )
                 self._on_connection(True)
-                await client.publish(self.status_topic, ONLINE, qos=1, retain=True)
+                await client.publish(
+                    self.status_topic, ONLINE, qos=1, retain=True, timeout=CONNECT_TIMEOUT
+                )
                 # Messages go to the intake as they arrive (_deliver); this only waits for the
                 # connection to end (MqttError).
                 async for _ in client.messages:
@@ -237,6 +296,6 @@ class Bridge:
         if client is None:
             raise BrokerUnavailable
         try:
-            await client.publish(topic, payload, qos=1, retain=retain)
+            await client.publish(topic, payload, qos=1, retain=retain, timeout=REQUEST_TIMEOUT)
         except aiomqtt.MqttError as exc:
             raise BrokerUnavailable from exc

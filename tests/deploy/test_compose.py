@@ -99,7 +99,7 @@ def test_every_command_parses_with_our_real_settings(
         monkeypatch.delenv(variable)
     # File settings must exist: this fails if a mounted file is missing or misnamed.
     settings = load_settings(COMMANDS[program], [on_host(arg) for arg in args])
-    broker = parse_mqtt_url(settings.model_dump()["mqtt_url"])
+    (broker,) = (parse_mqtt_url(url) for url in settings.model_dump()["mqtt_url"])
     assert (broker.host, broker.port, broker.tls) == ("mosquitto", 8883, True)
 
 
