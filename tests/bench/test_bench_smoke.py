@@ -36,8 +36,10 @@ def test_quickest_bench_run_reports_every_system_without_loss(tmp_path: Path) ->
     assert set(runs) == {"floor", "textbook", "pigw"}
     for system, result in runs.items():
         assert result["error"] is None, (system, result["error"])
-        assert len(result["steps"]) == 1, system
-        step = result["steps"][0]
+        # One step, which the bench tries twice when the first attempt misses (a loaded machine):
+        # the attempt it kept is the last.
+        assert 1 <= len(result["steps"]) <= 2, system
+        step = result["steps"][-1]
         assert step["clients"] == 2 and step["sent"] > 0, (system, step)
         assert step["expected"] == step["sent"] * 2, (system, step)
         assert step["delivered"] == step["expected"] and step["gaps"] == 0, (system, step)
