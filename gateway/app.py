@@ -121,6 +121,7 @@ def _domain_collector(runtime: Runtime) -> DomainCollector:
         refusals=runtime.refusals,
         recorder=runtime.recorder,
         audit=runtime.audit,
+        discovery=runtime.discovery,
     )
 
 

@@ -17,6 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from gateway.commands import Commands
+from gateway.homeassistant import HomeAssistantDiscovery
 from gateway.housekeeping import Housekeeping
 from gateway.hub import Hub, Transport
 from gateway.intake import Intake
@@ -53,6 +54,7 @@ class DomainCollector(Collector):
     refusals: Refusals
     recorder: Recorder | None = None
     audit: AuditTrail | None = None
+    discovery: HomeAssistantDiscovery | None = None
 
     def collect(self) -> Iterable[Metric]:
         yield from self._intake()
@@ -118,7 +120,27 @@ class DomainCollector(Collector):
             gap.add_metric([what], getattr(gaps, what))
         replays = _counter("replay_requests", "replay requests sent to agents")
         replays.add_metric([], self.housekeeping.replays_sent)
-        return [messages, rejected, duplicates, removed, devices, gap, replays]
+        budget = self.registry.budget
+        held = _gauge("history_readings", "readings held in memory over all sensors")
+        held.add_metric([], budget.held)
+        limit = _gauge("history_budget", "readings the in-memory history may hold in all")
+        limit.add_metric([], budget.total)
+        share = _gauge("history_share", "readings one sensor's history may hold now")
+        share.add_metric([], budget.limit)
+        evicted = _counter(
+            "history_evicted", "readings dropped to keep the history within its budget"
+        )
+        evicted.add_metric([], budget.stats.evicted)
+        discovery = _counter(
+            "ha_discovery", "Home Assistant discovery documents, by result", ["result"]
+        )
+        if self.discovery is not None:
+            discovery.add_metric(["published"], self.discovery.stats.published)
+            discovery.add_metric(["failed"], self.discovery.stats.failed)
+        return [
+            messages, rejected, duplicates, removed, devices, gap, replays,
+            held, limit, share, evicted, discovery,
+        ]  # fmt: skip
 
     def _hub(self) -> Iterable[Metric]:
         hub = self.hub

@@ -26,6 +26,7 @@ from gateway.alerts.service import Alerting
 from gateway.alerts.store_url import alert_store_for
 from gateway.auth import RateLimiter, TokenStore
 from gateway.commands import Commands
+from gateway.homeassistant import HomeAssistantDiscovery
 from gateway.housekeeping import Housekeeping
 from gateway.hub import Hub, StreamSlots
 from gateway.hub.encoding import dumps
@@ -40,6 +41,7 @@ from gateway.refusals import Refusals
 from gateway.rejections import Rejections
 from gateway.settings import GatewaySettings
 from gateway.state import GapTracker, Registry
+from pigw import __version__
 from pigw.contract import Topics
 
 logger = logging.getLogger("gateway")
@@ -74,6 +76,8 @@ class Runtime:
     recorder: Recorder | None
     audit: AuditTrail
     history: HistoryQueries
+    #: Home Assistant discovery from the gateway (``--ha-discovery``), else ``None``.
+    discovery: HomeAssistantDiscovery | None
 
 
 @contextlib.asynccontextmanager
@@ -96,6 +100,8 @@ async def running(runtime: Runtime) -> AsyncIterator[Runtime]:
         asyncio.create_task(runtime.bridge.run(), name="pigw-mqtt-bridge"),
         asyncio.create_task(runtime.housekeeping.run(), name="pigw-housekeeping"),
     ]
+    if runtime.discovery is not None:
+        tasks.append(asyncio.create_task(runtime.discovery.run(), name="pigw-ha-discovery"))
     try:
         yield runtime
     finally:
@@ -125,7 +131,7 @@ def new_epoch(now: float | None = None) -> str:
 def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry) -> Runtime:
     """Wire the parts together. Call inside the running loop (the lifespan)."""
     topics = Topics(settings.topic_prefix, settings.discovery_prefix)
-    registry = Registry(settings.history_size)
+    registry = Registry(settings.history_size, settings.history_budget)
     gaps = GapTracker(
         delay=settings.replay_delay, retry=settings.replay_retry, attempts=settings.replay_attempts
     )
@@ -181,6 +187,11 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
     )
     alerting_ref.append(alerting)
     commands = Commands(registry, topics, publish, timeout=settings.command_timeout, audit=audit)
+    discovery = (
+        HomeAssistantDiscovery(topics, publish_retained, __version__)
+        if settings.ha_discovery
+        else None
+    )
     rejections = Rejections(logging.getLogger("gateway.intake"))
     intake = Intake(
         topics=topics,
@@ -191,6 +202,7 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         rejections=rejections,
         history=recorder,
         listeners=(alerting,),
+        meta_changed=None if discovery is None else discovery.meta_changed,
     )
     limits = retention_limits(settings)
     bridge = Bridge(settings, topics, readiness, intake.handle, intake.broker)
@@ -226,4 +238,5 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         history=HistoryQueries(
             registry, recorder, raw_keep_ms=limits.raw_ms, minute_keep_ms=limits.minute_ms
         ),
+        discovery=discovery,
     )

@@ -134,6 +134,17 @@ class GatewaySettings(CommonSettings):
 
     # --- hardening: connections, hosts, sessions (Contract v3, issue 17) ----------------------
     # (fields of the hardening go here)
+    ha_discovery: bool = Field(
+        False,
+        description="publish Home Assistant discovery for every device from its validated meta "
+        "(production: devices then lose their homeassistant/... write right, docs/security.md)",
+    )
+    history_budget: int = Field(
+        250_000,
+        ge=1000,
+        description="readings kept in memory over all sensors together; past it every sensor "
+        "keeps an equal share (oldest first out)",
+    )
 
     @field_validator("history_url")
     @classmethod
