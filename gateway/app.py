@@ -121,6 +121,8 @@ def _domain_collector(runtime: Runtime) -> DomainCollector:
         refusals=runtime.refusals,
         recorder=runtime.recorder,
         audit=runtime.audit,
+        sessions=runtime.sessions,
+        tokens=runtime.tokens,
         discovery=runtime.discovery,
     )
 

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from gateway.auth import SessionStore, TokenStore
 from gateway.commands import Commands
 from gateway.homeassistant import HomeAssistantDiscovery
 from gateway.housekeeping import Housekeeping
@@ -52,6 +53,8 @@ class DomainCollector(Collector):
     readiness: BrokerReadiness
     commands: Commands
     refusals: Refusals
+    sessions: SessionStore
+    tokens: TokenStore | None
     recorder: Recorder | None = None
     audit: AuditTrail | None = None
     discovery: HomeAssistantDiscovery | None = None
@@ -193,7 +196,26 @@ class DomainCollector(Collector):
         refused = _counter("requests_refused", "HTTP requests refused by a limit", ["reason"])
         for reason, count in sorted(self.refusals.counts.items()):
             refused.add_metric([reason], count)
-        families: list[Metric] = [connected, ready, commands, refused]
+        sessions = _gauge("sessions", "browser sessions held (bounded by --max-sessions)")
+        sessions.add_metric([], len(self.sessions))
+        session_ends = _counter("sessions_ended", "browser sessions ended, by why", ["why"])
+        stats = self.sessions.stats
+        for why in ("ended", "revoked", "expired", "evicted"):
+            session_ends.add_metric([why], getattr(stats, why))
+        families: list[Metric] = [connected, ready, commands, refused, sessions, session_ends]
+        if self.tokens is not None:
+            token_stats = self.tokens.stats
+            tokens = _gauge("tokens", "valid tokens in the tokens file")
+            tokens.add_metric([], len(self.tokens))
+            bad = _gauge(
+                "tokens_file_bad_lines", "lines of the tokens file refused at the last read"
+            )
+            bad.add_metric([], token_stats.bad_lines)
+            unreadable = _counter(
+                "tokens_file_unreadable", "reloads that found the tokens file gone or unreadable"
+            )
+            unreadable.add_metric([], token_stats.unreadable)
+            families += [tokens, bad, unreadable]
         try:
             alive = len(asyncio.all_tasks())
         except RuntimeError:  # collected outside the event loop: there is nothing to count

@@ -24,7 +24,8 @@ from prometheus_client import CollectorRegistry
 
 from gateway.alerts.service import Alerting
 from gateway.alerts.store_url import alert_store_for
-from gateway.auth import RateLimiter, TokenStore
+from gateway.auth import RateLimiter, SessionStore, TokenStore
+from gateway.auth.sessions import SESSION_MAX_AGE
 from gateway.commands import Commands
 from gateway.homeassistant import HomeAssistantDiscovery
 from gateway.housekeeping import Housekeeping
@@ -67,6 +68,7 @@ class Runtime:
     intake: Intake
     bridge: Bridge
     tokens: TokenStore | None
+    sessions: SessionStore
     limiter: RateLimiter
     slots: StreamSlots
     refusals: Refusals
@@ -207,6 +209,7 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
     limits = retention_limits(settings)
     bridge = Bridge(settings, topics, readiness, intake.handle, intake.broker)
     tokens = TokenStore(settings.tokens_file) if settings.tokens_file is not None else None
+    sessions = SessionStore(limit=settings.max_sessions, max_age=SESSION_MAX_AGE)
     return Runtime(
         settings=settings,
         topics=topics,
@@ -219,6 +222,7 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         intake=intake,
         bridge=bridge,
         tokens=tokens,
+        sessions=sessions,
         limiter=RateLimiter(settings.command_rate, settings.command_burst),
         slots=StreamSlots(settings.max_streams),
         refusals=Refusals(),
@@ -230,6 +234,8 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
             topics=topics,
             tokens=tokens,
             on_tick=(alerting.tick,),
+            sessions=sessions,
+            tokens_reload=settings.tokens_reload,
         ),
         metrics_registry=metrics_registry,
         alerting=alerting,

@@ -134,6 +134,16 @@ class GatewaySettings(CommonSettings):
 
     # --- hardening: connections, hosts, sessions (Contract v3, issue 17) ----------------------
     # (fields of the hardening go here)
+    tokens_reload: float = Field(
+        2.0,
+        gt=0,
+        le=3600,
+        description="seconds between checks of the tokens file; a removed token or a changed "
+        "role loses its sessions and open streams within this time",
+    )
+    max_sessions: int = Field(
+        10_000, ge=1, description="browser sessions kept; a new one beyond ends the oldest"
+    )
     ha_discovery: bool = Field(
         False,
         description="publish Home Assistant discovery for every device from its validated meta "

@@ -113,7 +113,7 @@ def admit(connection: HTTPConnection, runtime: Runtime, transport: Transport) ->
     ):
         runtime.refusals.count("ws_origin")
         raise Refused(403, "origin not allowed")
-    principal = authenticate(connection, runtime.tokens)
+    principal = authenticate(connection, runtime.tokens, runtime.sessions)
     if principal is None:
         raise Refused(401, UNAUTHORIZED, CHALLENGE)
     params = connection.query_params

@@ -147,7 +147,67 @@ async def test_log_in_sets_an_httponly_samesite_strict_cookie_that_authenticates
 async def test_the_cookie_is_secure_over_https(app_factory, tokens: Tokens) -> None:  # type: ignore[no-untyped-def]
     _, client, _ = await app_factory(tokens_file=tokens.path, _base="https://gw.example")
     response = await client.post("/api/session", json={"token": tokens.operator})
-    assert "Secure" in response.headers["set-cookie"]
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("__Host-pigw_session=")
+    assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+    assert (await client.get("/api/devices")).status_code == 200
+
+
+async def test_the_session_cookie_no_longer_holds_the_token(  # type: ignore[no-untyped-def]
+    app_factory, tokens: Tokens
+) -> None:
+    # Issue 17 (7): the cookie was the token itself.
+    _, client, runtime = await app_factory(tokens_file=tokens.path)
+    response = await client.post("/api/session", json={"token": tokens.viewer})
+    session_id = client.cookies["pigw_session"]
+    assert tokens.viewer not in response.headers["set-cookie"] and len(session_id) >= 40
+    assert len(runtime.sessions) == 1
+    # A second log-in replaces the first session rather than piling up.
+    await client.post("/api/session", json={"token": tokens.viewer})
+    assert len(runtime.sessions) == 1 and client.cookies["pigw_session"] != session_id
+
+
+async def test_logging_out_ends_the_session_on_the_server_so_an_old_cookie_gets_401(  # type: ignore[no-untyped-def]
+    app_factory, tokens: Tokens
+) -> None:
+    # Before: DELETE only asked the browser to forget the cookie; a copy kept working.
+    _, client, runtime = await app_factory(tokens_file=tokens.path)
+    await client.post("/api/session", json={"token": tokens.operator})
+    copy = {"Cookie": f"pigw_session={client.cookies['pigw_session']}"}
+    async with httpx.AsyncClient(
+        transport=client._transport, base_url="http://testserver"
+    ) as other:
+        assert (await other.get("/api/devices", headers=copy)).status_code == 200
+        assert (await client.delete("/api/session")).status_code == 204
+        assert (await other.get("/api/devices", headers=copy)).status_code == 401
+    assert len(runtime.sessions) == 0 and runtime.sessions.stats.ended == 1
+
+
+async def test_removing_a_token_ends_its_sessions_on_the_server(  # type: ignore[no-untyped-def]
+    app_factory, tokens: Tokens
+) -> None:
+    _, client, runtime = await app_factory(tokens_file=tokens.path)
+    await client.post("/api/session", json={"token": tokens.operator})
+    assert (await client.get("/api/devices")).status_code == 200
+    text = tokens.path.read_text()
+    tokens.path.write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("op "))
+    )
+    runtime.housekeeping.reload_tokens()  # what the housekeeping tick does every --tokens-reload seconds
+    assert (await client.get("/api/devices")).status_code == 401
+    # The reload ended the session on the server.
+    assert len(runtime.sessions) == 0 and runtime.sessions.stats.revoked == 1
+
+
+async def test_the_session_table_is_bounded(app_factory, tokens: Tokens) -> None:  # type: ignore[no-untyped-def]
+    _, client, runtime = await app_factory(tokens_file=tokens.path, max_sessions=3)
+    for _ in range(5):
+        client.cookies.clear()
+        await client.post("/api/session", json={"token": tokens.viewer})
+    assert len(runtime.sessions) == 3 and runtime.sessions.stats.evicted == 2
+    assert (await client.get("/api/devices")).status_code == 200  # the newest still works
+    text = (await client.get("/metrics")).text
+    assert "pigw_gateway_sessions 3.0" in text
 
 
 async def test_devices_and_history(app_factory) -> None:  # type: ignore[no-untyped-def]
