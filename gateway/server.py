@@ -42,6 +42,7 @@ from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
+from gateway.api.web_security import RAW_SECURITY_HEADERS, WebSecurity
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.streams.front import FrontRouter
@@ -126,8 +127,8 @@ def limited_protocol(max_url: int, max_headers: int) -> type[HttpToolsProtocol]:
             body = text.encode()
             self.transport.write(
                 b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
-                b"content-length: %d\r\nconnection: close\r\n\r\n%s"
-                % (status, _REASONS[status], len(body), body)
+                b"content-length: %d\r\nconnection: close\r\n%s\r\n%s"
+                % (status, _REASONS[status], len(body), RAW_SECURITY_HEADERS, body)
             )
             self.transport.close()
             logger.info("refused a request: %s", text, extra={"status": status})
@@ -260,6 +261,24 @@ def server_config(app: ASGIApp, settings: GatewaySettings, **overrides: Any) -> 
     return uvicorn.Config(app, **options)
 
 
+def web_security(front: ASGIApp, app: FastAPI, settings: GatewaySettings) -> ASGIApp:
+    """The app's Host check and security headers (:mod:`gateway.api.web_security`) also in front
+    of the stream's fast path, which answers ``/api/events`` before the app's middleware (for the
+    rest the app's own wrapper finds the headers set and adds nothing)."""
+
+    def refused(reason: str) -> None:
+        runtime = getattr(app.state, "runtime", None)
+        if runtime is not None:
+            runtime.refusals.count(reason)
+
+    return WebSecurity(
+        front,
+        check_host=settings.open_access or bool(settings.allowed_host),
+        allowed_hosts=settings.allowed_host,
+        refused=refused,
+    )
+
+
 def tune_gc() -> None:
     """Fewer, cheaper garbage collections (issue 7: the p99 of the fan-out was set by collector
     pauses). ``gc.freeze()`` moves everything alive after start-up (modules, the app) out of the
@@ -274,5 +293,5 @@ def serve(settings: GatewaySettings) -> None:
     """Run the gateway until SIGINT/SIGTERM."""
     app = create_app(settings)
     tune_gc()
-    front = FrontRouter(app, settings.cors_origin)
+    front = web_security(FrontRouter(app, settings.cors_origin), app, settings)
     GatewayServer(server_config(front, settings), app).run()

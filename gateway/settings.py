@@ -141,6 +141,11 @@ class GatewaySettings(CommonSettings):
         description="seconds between checks of the tokens file; a removed token or a changed "
         "role loses its sessions and open streams within this time",
     )
+    allowed_host: list[str] = Field(
+        default_factory=list,
+        description="a Host name the gateway answers to besides loopback (repeatable); needed in "
+        "open mode for any other name, and in token mode it turns the Host check on (421 else)",
+    )
     max_sessions: int = Field(
         10_000, ge=1, description="browser sessions kept; a new one beyond ends the oldest"
     )
@@ -182,6 +187,17 @@ class GatewaySettings(CommonSettings):
                     f"{origin!r}: give each allowed origin as http(s)://host[:port] ('*' is refused)"
                 )
         return [origin.rstrip("/") for origin in value]
+
+    @field_validator("allowed_host")
+    @classmethod
+    def _hosts_plain(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not host or any(c in host for c in "/ *,@") or host.startswith("http"):
+                raise ValueError(
+                    f"{host!r}: give each allowed host as a bare name or address "
+                    "(pigw.example.org, 192.168.1.10, [fd00::1]); no scheme, path or wildcard"
+                )
+        return [host.lower() for host in value]
 
     @field_validator("tokens_file")
     @classmethod

@@ -37,21 +37,24 @@ def raw(port: int, request: bytes) -> bytes:
 @pytest.mark.parametrize(
     ("request_bytes", "status"),
     [
-        (b"GET /api/devices?q=" + b"a" * 9_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414"),
-        (b"GET /?" + b"a" * 5_000_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414"),
-        (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 40_000 + b"\r\n\r\n", b"431"),
+        (b"GET /api/devices?q=" + b"a" * 9_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"414"),
+        (b"GET /?" + b"a" * 5_000_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"414"),
+        (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"b" * 40_000 + b"\r\n\r\n", b"431"),
         (
-            b"GET / HTTP/1.1\r\nHost: x\r\n"
+            b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             + b"".join(b"X-H%d: %s\r\n" % (i, b"v" * 100) for i in range(10_000))
             + b"\r\n",
             b"431",
         ),
         (
-            b"GET /api/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             b"X-Big: " + b"b" * 40_000 + b"\r\n\r\n",
             b"431",
         ),
-        (b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n", b"413"),
+        (
+            b"POST /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2000000\r\n\r\n",
+            b"413",
+        ),
     ],
     ids=["url", "huge-url", "header", "many-headers", "websocket-header", "body"],
 )
@@ -115,9 +118,7 @@ def test_pipelined_requests_on_one_connection_are_answered_in_order(
     # pigw's server subclasses uvicorn's protocol (gateway/server.py, LimitedHttpToolsProtocol):
     # two requests sent in one write still get two answers, in order.
     gateway = start_gateway(ready=False)
-    request = (
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /api/nothing HTTP/1.1\r\nHost: x\r\n\r\n"
-    )
+    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /api/nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     with socket.create_connection(("127.0.0.1", gateway.port), timeout=20) as sock:
         sock.sendall(request)
         data = b""
@@ -127,3 +128,53 @@ def test_pipelined_requests_on_one_connection_are_answered_in_order(
                 break
             data += chunk
     assert re.findall(rb"HTTP/1\.1 (\d{3}) ", data) == [b"200", b"404"]
+
+
+def head(port: int, request: bytes) -> bytes:
+    """Send ``request``; return the whole head of the answer (status line and headers)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(request)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return data.split(b"\r\n\r\n", 1)[0].lower()
+
+
+def test_streams_and_the_servers_own_refusals_carry_the_security_headers(
+    start_gateway: StartGateway,
+) -> None:
+    # Issue 17 (3): headers on EVERY response — the event stream (answered before FastAPI) and the
+    # 431 the server writes itself included.
+    gateway = start_gateway(ready=False)
+    with httpx.stream("GET", gateway.url + "/api/events", timeout=10) as stream:
+        assert stream.status_code == 200
+        assert stream.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in stream.headers["content-security-policy"]
+        assert stream.headers["x-content-type-options"] == "nosniff"
+        assert stream.headers["referrer-policy"] == "no-referrer"
+    refused = head(
+        gateway.port, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"b" * 40_000 + b"\r\n\r\n"
+    )
+    assert refused.startswith(b"http/1.1 431")
+    for line in (b"x-frame-options: deny", b"x-content-type-options: nosniff"):
+        assert line in refused
+
+
+def test_a_rebinding_page_gets_421_on_the_stream_and_the_websocket_too(
+    start_gateway: StartGateway,
+) -> None:
+    gateway = start_gateway(ready=False)
+    evil = {"Host": "evil.example"}
+    assert httpx.get(gateway.url + "/api/events", headers=evil, timeout=10).status_code == 421
+    handshake = head(
+        gateway.port,
+        b"GET /api/ws HTTP/1.1\r\nHost: evil.example\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\nOrigin: http://evil.example\r\n\r\n",
+    )
+    assert handshake.startswith(b"http/1.1 421"), handshake[:80]
+    assert gateway.metric('pigw_gateway_requests_refused_total{reason="host"}') == 2
