@@ -130,6 +130,7 @@ def _domain_collector(runtime: Runtime) -> DomainCollector:
         recorder=runtime.recorder,
         audit=runtime.audit,
         sessions=runtime.sessions,
+        slots=runtime.slots,
         tokens=runtime.tokens,
         discovery=runtime.discovery,
     )

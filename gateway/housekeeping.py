@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from gateway.auth import SessionStore, TokenStore
-from gateway.hub import Hub
+from gateway.hub import Hub, StreamSlots
 from gateway.mqtt.bridge import Bridge, BrokerUnavailable
 from gateway.readiness import BrokerReadiness
 from gateway.state import GapTracker
@@ -36,6 +36,7 @@ class Housekeeping:
         tokens: TokenStore | None,
         sessions: SessionStore,
         tokens_reload: float,
+        slots: StreamSlots,
     ) -> None:
         self.hub = hub
         #: Called on every tick too: the alerts' timers (``for``) and stale checks.
@@ -48,6 +49,8 @@ class Housekeeping:
         self.sessions = sessions
         self.tokens_reload = tokens_reload
         self._tokens_due = 0.0
+        self.slots = slots
+        self._checked = (0, 0)  # (tokens, sessions) generations the open streams were checked at
         self.replays_sent = 0
 
     async def run(self) -> None:
@@ -66,6 +69,21 @@ class Housekeeping:
             if self.tokens is not None and now >= self._tokens_due:
                 self._tokens_due = now + self.tokens_reload
                 self.reload_tokens()
+            self.revoke_streams()
+
+    def revoke_streams(self) -> None:
+        """After the tokens or the sessions changed, end the open streams whose credential went
+        (SSE ends, WebSocket closes 1008)."""
+        tokens = self.tokens
+        if tokens is None:
+            return
+        generations = (tokens.generation, self.sessions.generation)
+        if generations == self._checked:
+            return
+        self._checked = generations
+        ended = self.slots.revoke(self.hub)
+        if ended:
+            logger.warning("ended streams whose token or session went", extra={"streams": ended})
 
     def reload_tokens(self) -> None:
         """Re-read a changed tokens file (every ``--tokens-reload`` s); the sessions whose token

@@ -20,7 +20,7 @@ from gateway.auth import SessionStore, TokenStore
 from gateway.commands import Commands
 from gateway.homeassistant import HomeAssistantDiscovery
 from gateway.housekeeping import Housekeeping
-from gateway.hub import Hub, Transport
+from gateway.hub import Hub, StreamSlots, Transport
 from gateway.intake import Intake
 from gateway.readiness import BrokerReadiness
 from gateway.recorder.audit import AuditTrail
@@ -55,6 +55,7 @@ class DomainCollector(Collector):
     refusals: Refusals
     sessions: SessionStore
     tokens: TokenStore | None
+    slots: StreamSlots
     recorder: Recorder | None = None
     audit: AuditTrail | None = None
     discovery: HomeAssistantDiscovery | None = None
@@ -202,7 +203,13 @@ class DomainCollector(Collector):
         stats = self.sessions.stats
         for why in ("ended", "revoked", "expired", "evicted"):
             session_ends.add_metric([why], getattr(stats, why))
-        families: list[Metric] = [connected, ready, commands, refused, sessions, session_ends]
+        revoked = _counter(
+            "streams_revoked", "open streams ended because their token or session went"
+        )
+        revoked.add_metric([], self.slots.revoked)
+        families: list[Metric] = [
+            connected, ready, commands, refused, sessions, session_ends, revoked,
+        ]  # fmt: skip
         if self.tokens is not None:
             token_stats = self.tokens.stats
             tokens = _gauge("tokens", "valid tokens in the tokens file")

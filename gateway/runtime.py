@@ -210,6 +210,7 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
     bridge = Bridge(settings, topics, readiness, intake.handle, intake.broker)
     tokens = TokenStore(settings.tokens_file) if settings.tokens_file is not None else None
     sessions = SessionStore(limit=settings.max_sessions, max_age=SESSION_MAX_AGE)
+    slots = StreamSlots(settings.max_streams, settings.max_streams_per_token)
     return Runtime(
         settings=settings,
         topics=topics,
@@ -224,7 +225,7 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         tokens=tokens,
         sessions=sessions,
         limiter=RateLimiter(settings.command_rate, settings.command_burst),
-        slots=StreamSlots(settings.max_streams),
+        slots=slots,
         refusals=Refusals(),
         housekeeping=Housekeeping(
             hub=hub,
@@ -236,6 +237,7 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
             on_tick=(alerting.tick,),
             sessions=sessions,
             tokens_reload=settings.tokens_reload,
+            slots=slots,
         ),
         metrics_registry=metrics_registry,
         alerting=alerting,

@@ -146,6 +146,19 @@ class GatewaySettings(CommonSettings):
         description="a Host name the gateway answers to besides loopback (repeatable); needed in "
         "open mode for any other name, and in token mode it turns the Host check on (421 else)",
     )
+    header_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=3600,
+        description="seconds a request head (request line + headers) may take to arrive; "
+        "slower ones get 408 and the connection closes",
+    )
+    max_connections: int = Field(
+        4000, ge=1, description="open connections at most; one more gets 503 and is closed"
+    )
+    max_streams_per_token: int = Field(
+        200, ge=1, description="open streams one token may hold (503 beyond); not in open mode"
+    )
     max_sessions: int = Field(
         10_000, ge=1, description="browser sessions kept; a new one beyond ends the oldest"
     )

@@ -51,6 +51,8 @@ class SessionStore:
         self._clock = clock
         self._sessions: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self.stats = SessionStats()
+        #: Grows whenever a session ends other than by expiry: open streams are re-checked then.
+        self.generation = 0
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -60,6 +62,7 @@ class SessionStore:
         while len(self._sessions) >= self.limit:
             self._sessions.popitem(last=False)
             self.stats.evicted += 1
+            self.generation += 1
         session_id = secrets.token_urlsafe(32)
         self._sessions[session_id] = (principal, self._clock())
         self.stats.created += 1
@@ -82,12 +85,14 @@ class SessionStore:
         if self._sessions.pop(session_id, None) is None:
             return False
         self.stats.ended += 1
+        self.generation += 1
         return True
 
     def revoke(self, session_id: str) -> None:
         """End a session whose token is no longer valid."""
         if self._sessions.pop(session_id, None) is not None:
             self.stats.revoked += 1
+            self.generation += 1
 
     def prune(self, still_valid: Callable[[Principal], bool]) -> int:
         """End every session whose principal is no longer valid (after a tokens reload)."""
@@ -95,4 +100,5 @@ class SessionStore:
         for session_id in gone:
             del self._sessions[session_id]
         self.stats.revoked += len(gone)
+        self.generation += len(gone)
         return len(gone)
