@@ -125,14 +125,14 @@ class DomainCollector(Collector):
         replays = _counter("replay_requests", "replay requests sent to agents")
         replays.add_metric([], self.housekeeping.replays_sent)
         budget = self.registry.budget
-        held = _gauge("history_readings", "readings held in memory over all sensors")
+        held = _gauge("memory_history_readings", "readings held in memory over all sensors")
         held.add_metric([], budget.held)
-        limit = _gauge("history_budget", "readings the in-memory history may hold in all")
+        limit = _gauge("memory_history_budget", "readings the in-memory history may hold in all")
         limit.add_metric([], budget.total)
-        share = _gauge("history_share", "readings one sensor's history may hold now")
+        share = _gauge("memory_history_share", "readings one sensor's history may hold now")
         share.add_metric([], budget.limit)
         evicted = _counter(
-            "history_evicted", "readings dropped to keep the history within its budget"
+            "memory_history_evicted", "readings dropped to keep the history within its budget"
         )
         evicted.add_metric([], budget.stats.evicted)
         discovery = _counter(
