@@ -33,6 +33,7 @@ from gateway.api import (
     ws,
 )
 from gateway.api.limits import RequestLimits
+from gateway.api.web_security import WebSecurity
 from gateway.metrics import DomainCollector, new_registry
 from gateway.runtime import Runtime, build_runtime, running
 from gateway.settings import GatewaySettings
@@ -101,6 +102,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         max_headers=settings.max_header_bytes,
         refused=refused,
     )
+    # Outermost: every answer, a refusal by the limits included, carries the security headers.
+    app.add_middleware(
+        WebSecurity,
+        check_host=settings.open_access or bool(settings.allowed_host),
+        allowed_hosts=settings.allowed_host,
+        refused=refused,
+    )
     app.add_exception_handler(405, _method_not_allowed)
     dashboard.install_dashboard(app)
     api_docs.install_api_docs(app)
@@ -121,6 +129,10 @@ def _domain_collector(runtime: Runtime) -> DomainCollector:
         refusals=runtime.refusals,
         recorder=runtime.recorder,
         audit=runtime.audit,
+        sessions=runtime.sessions,
+        slots=runtime.slots,
+        tokens=runtime.tokens,
+        discovery=runtime.discovery,
     )
 
 

@@ -1,6 +1,6 @@
 """The gateway's one periodic task: every :data:`TICK` seconds advance the hub's clock (pings, the
 slow-stream sweep), the readiness marker's deadline, send due replay requests, re-read a changed
-tokens file. Started and cancelled by the lifespan (:func:`gateway.runtime.running`)."""
+tokens file (every ``--tokens-reload`` seconds). Started and cancelled by the lifespan (:func:`gateway.runtime.running`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from gateway.auth import TokenFileError, TokenStore
-from gateway.hub import Hub
+from gateway.auth import SessionStore, TokenStore
+from gateway.hub import Hub, StreamSlots
 from gateway.mqtt.bridge import Bridge, BrokerUnavailable
 from gateway.readiness import BrokerReadiness
 from gateway.state import GapTracker
@@ -34,6 +34,9 @@ class Housekeeping:
         bridge: Bridge,
         topics: Topics,
         tokens: TokenStore | None,
+        sessions: SessionStore,
+        tokens_reload: float,
+        slots: StreamSlots,
     ) -> None:
         self.hub = hub
         #: Called on every tick too: the alerts' timers (``for``) and stale checks.
@@ -43,6 +46,11 @@ class Housekeeping:
         self.bridge = bridge
         self.topics = topics
         self.tokens = tokens
+        self.sessions = sessions
+        self.tokens_reload = tokens_reload
+        self._tokens_due = 0.0
+        self.slots = slots
+        self._checked = (0, 0)  # (tokens, sessions) generations the open streams were checked at
         self.replays_sent = 0
 
     async def run(self) -> None:
@@ -58,12 +66,33 @@ class Housekeeping:
             if self.bridge.connected:
                 for device, low, high in self.gaps.due(now):
                     await self._request_replay(device, low, high)
-            if self.tokens is not None:
-                try:
-                    if self.tokens.reload():
-                        logger.info("tokens file re-read", extra={"tokens": len(self.tokens)})
-                except (OSError, TokenFileError) as exc:
-                    logger.warning("tokens file not re-read, keeping the old tokens: %s", exc)
+            if self.tokens is not None and now >= self._tokens_due:
+                self._tokens_due = now + self.tokens_reload
+                self.reload_tokens()
+            self.revoke_streams()
+
+    def revoke_streams(self) -> None:
+        """After the tokens or the sessions changed, end the open streams whose credential went
+        (SSE ends, WebSocket closes 1008)."""
+        tokens = self.tokens
+        if tokens is None:
+            return
+        generations = (tokens.generation, self.sessions.generation)
+        if generations == self._checked:
+            return
+        self._checked = generations
+        ended = self.slots.revoke(self.hub)
+        if ended:
+            logger.warning("ended streams whose token or session went", extra={"streams": ended})
+
+    def reload_tokens(self) -> None:
+        """Re-read a changed tokens file (every ``--tokens-reload`` s); the sessions whose token
+        went, or changed role, end (issue 17)."""
+        tokens = self.tokens
+        if tokens is None or not tokens.reload():
+            return
+        revoked = self.sessions.prune(tokens.still_valid)
+        logger.info("tokens file re-read", extra={"tokens": len(tokens), "sessions_ended": revoked})
 
     async def _request_replay(self, device: str, low: int, high: int) -> None:
         payload = encode_model(ReplayRequest(from_seq=low, to_seq=high))

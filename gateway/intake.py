@@ -25,6 +25,7 @@ from gateway.state import GapTracker, Registry, Seen
 from gateway.state.registry import PointRole
 from pigw.contract import (
     ContractError,
+    DeviceMeta,
     StateMessage,
     TopicKind,
     Topics,
@@ -75,6 +76,7 @@ class Intake:
         commands: Commands,
         rejections: Rejections,
         history: ReadingSink | None = None,
+        meta_changed: Callable[[str, DeviceMeta | None], None] | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         listeners: tuple[StateListener, ...] = (),
@@ -86,6 +88,9 @@ class Intake:
         self.hub = hub
         self.commands = commands
         self.rejections = rejections
+        #: Told of every new meta of a device (``None`` when it is removed): the gateway's Home
+        #: Assistant discovery (``--ha-discovery``).
+        self.meta_changed = meta_changed
         self.stats = IntakeStats()
         self._clock = clock
         self._monotonic = monotonic
@@ -105,7 +110,10 @@ class Intake:
             elif kind is TopicKind.BACKLOG:
                 for entry in decode_backlog(payload):
                     role: PointRole = "sensor" if entry.sensor is not None else "actuator"
-                    self._state(parsed.device, entry.point, entry, False, hist=True, role=role)
+                    try:
+                        self._state(parsed.device, entry.point, entry, False, hist=True, role=role)
+                    except ContractError as exc:  # one refused entry, not the whole batch
+                        self.rejections.reject(topic, exc)
             elif kind is TopicKind.STATUS:
                 self._status(parsed.device, payload, retained)
             elif kind is TopicKind.META:
@@ -140,6 +148,7 @@ class Intake:
     ) -> None:
         now = self._clock()
         registry = self.registry
+        registry.check_declared(device, point)
         state = registry.ensure(device)
         if not retained:
             registry.touch(device, now)
@@ -208,6 +217,8 @@ class Intake:
         if self.registry.set_meta(device, meta):
             state = self.registry.ensure(device)
             self.hub.publish("meta", device, {"device": device, "meta": state.meta_doc})
+            if self.meta_changed is not None:
+                self.meta_changed(device, meta)
 
     def _ack(self, device: str, actuator: str, payload: bytes) -> None:
         ack = decode_ack(payload)
@@ -217,6 +228,8 @@ class Intake:
         self.gaps.forget(device)
         if self.registry.remove(device):
             self.stats.removed += 1
+            if self.meta_changed is not None:
+                self.meta_changed(device, None)
             data: dict[str, Any] = {"device": device, "meta": None, "removed": True}
             self.hub.publish("meta", device, data)
             for listener in self.listeners:

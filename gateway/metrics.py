@@ -16,9 +16,11 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from gateway.auth import SessionStore, TokenStore
 from gateway.commands import Commands
+from gateway.homeassistant import HomeAssistantDiscovery
 from gateway.housekeeping import Housekeeping
-from gateway.hub import Hub, Transport
+from gateway.hub import Hub, StreamSlots, Transport
 from gateway.intake import Intake
 from gateway.readiness import BrokerReadiness
 from gateway.recorder.audit import AuditTrail
@@ -51,8 +53,12 @@ class DomainCollector(Collector):
     readiness: BrokerReadiness
     commands: Commands
     refusals: Refusals
+    sessions: SessionStore
+    tokens: TokenStore | None
+    slots: StreamSlots
     recorder: Recorder | None = None
     audit: AuditTrail | None = None
+    discovery: HomeAssistantDiscovery | None = None
 
     def collect(self) -> Iterable[Metric]:
         yield from self._intake()
@@ -118,7 +124,27 @@ class DomainCollector(Collector):
             gap.add_metric([what], getattr(gaps, what))
         replays = _counter("replay_requests", "replay requests sent to agents")
         replays.add_metric([], self.housekeeping.replays_sent)
-        return [messages, rejected, duplicates, removed, devices, gap, replays]
+        budget = self.registry.budget
+        held = _gauge("memory_history_readings", "readings held in memory over all sensors")
+        held.add_metric([], budget.held)
+        limit = _gauge("memory_history_budget", "readings the in-memory history may hold in all")
+        limit.add_metric([], budget.total)
+        share = _gauge("memory_history_share", "readings one sensor's history may hold now")
+        share.add_metric([], budget.limit)
+        evicted = _counter(
+            "memory_history_evicted", "readings dropped to keep the history within its budget"
+        )
+        evicted.add_metric([], budget.stats.evicted)
+        discovery = _counter(
+            "ha_discovery", "Home Assistant discovery documents, by result", ["result"]
+        )
+        if self.discovery is not None:
+            discovery.add_metric(["published"], self.discovery.stats.published)
+            discovery.add_metric(["failed"], self.discovery.stats.failed)
+        return [
+            messages, rejected, duplicates, removed, devices, gap, replays,
+            held, limit, share, evicted, discovery,
+        ]  # fmt: skip
 
     def _hub(self) -> Iterable[Metric]:
         hub = self.hub
@@ -171,7 +197,32 @@ class DomainCollector(Collector):
         refused = _counter("requests_refused", "HTTP requests refused by a limit", ["reason"])
         for reason, count in sorted(self.refusals.counts.items()):
             refused.add_metric([reason], count)
-        families: list[Metric] = [connected, ready, commands, refused]
+        sessions = _gauge("sessions", "browser sessions held (bounded by --max-sessions)")
+        sessions.add_metric([], len(self.sessions))
+        session_ends = _counter("sessions_ended", "browser sessions ended, by why", ["why"])
+        stats = self.sessions.stats
+        for why in ("ended", "revoked", "expired", "evicted"):
+            session_ends.add_metric([why], getattr(stats, why))
+        revoked = _counter(
+            "streams_revoked", "open streams ended because their token or session went"
+        )
+        revoked.add_metric([], self.slots.revoked)
+        families: list[Metric] = [
+            connected, ready, commands, refused, sessions, session_ends, revoked,
+        ]  # fmt: skip
+        if self.tokens is not None:
+            token_stats = self.tokens.stats
+            tokens = _gauge("tokens", "valid tokens in the tokens file")
+            tokens.add_metric([], len(self.tokens))
+            bad = _gauge(
+                "tokens_file_bad_lines", "lines of the tokens file refused at the last read"
+            )
+            bad.add_metric([], token_stats.bad_lines)
+            unreadable = _counter(
+                "tokens_file_unreadable", "reloads that found the tokens file gone or unreadable"
+            )
+            unreadable.add_metric([], token_stats.unreadable)
+            families += [tokens, bad, unreadable]
         try:
             alive = len(asyncio.all_tasks())
         except RuntimeError:  # collected outside the event loop: there is nothing to count

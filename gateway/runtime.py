@@ -24,8 +24,10 @@ from prometheus_client import CollectorRegistry
 
 from gateway.alerts.service import Alerting
 from gateway.alerts.store_url import alert_store_for
-from gateway.auth import RateLimiter, TokenStore
+from gateway.auth import RateLimiter, SessionStore, TokenStore
+from gateway.auth.sessions import SESSION_MAX_AGE
 from gateway.commands import Commands
+from gateway.homeassistant import HomeAssistantDiscovery
 from gateway.housekeeping import Housekeeping
 from gateway.hub import Hub, StreamSlots
 from gateway.hub.encoding import dumps
@@ -40,6 +42,7 @@ from gateway.refusals import Refusals
 from gateway.rejections import Rejections
 from gateway.settings import GatewaySettings
 from gateway.state import GapTracker, Registry
+from pigw import __version__
 from pigw.contract import Topics
 
 logger = logging.getLogger("gateway")
@@ -65,6 +68,7 @@ class Runtime:
     intake: Intake
     bridge: Bridge
     tokens: TokenStore | None
+    sessions: SessionStore
     limiter: RateLimiter
     slots: StreamSlots
     refusals: Refusals
@@ -74,6 +78,8 @@ class Runtime:
     recorder: Recorder | None
     audit: AuditTrail
     history: HistoryQueries
+    #: Home Assistant discovery from the gateway (``--ha-discovery``), else ``None``.
+    discovery: HomeAssistantDiscovery | None
 
 
 @contextlib.asynccontextmanager
@@ -96,6 +102,8 @@ async def running(runtime: Runtime) -> AsyncIterator[Runtime]:
         asyncio.create_task(runtime.bridge.run(), name="pigw-mqtt-bridge"),
         asyncio.create_task(runtime.housekeeping.run(), name="pigw-housekeeping"),
     ]
+    if runtime.discovery is not None:
+        tasks.append(asyncio.create_task(runtime.discovery.run(), name="pigw-ha-discovery"))
     try:
         yield runtime
     finally:
@@ -125,7 +133,7 @@ def new_epoch(now: float | None = None) -> str:
 def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry) -> Runtime:
     """Wire the parts together. Call inside the running loop (the lifespan)."""
     topics = Topics(settings.topic_prefix, settings.discovery_prefix)
-    registry = Registry(settings.history_size)
+    registry = Registry(settings.history_size, settings.history_budget)
     gaps = GapTracker(
         delay=settings.replay_delay, retry=settings.replay_retry, attempts=settings.replay_attempts
     )
@@ -181,6 +189,11 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
     )
     alerting_ref.append(alerting)
     commands = Commands(registry, topics, publish, timeout=settings.command_timeout, audit=audit)
+    discovery = (
+        HomeAssistantDiscovery(topics, publish_retained, __version__)
+        if settings.ha_discovery
+        else None
+    )
     rejections = Rejections(logging.getLogger("gateway.intake"))
     intake = Intake(
         topics=topics,
@@ -191,10 +204,13 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         rejections=rejections,
         history=recorder,
         listeners=(alerting,),
+        meta_changed=None if discovery is None else discovery.meta_changed,
     )
     limits = retention_limits(settings)
     bridge = Bridge(settings, topics, readiness, intake.handle, intake.broker)
     tokens = TokenStore(settings.tokens_file) if settings.tokens_file is not None else None
+    sessions = SessionStore(limit=settings.max_sessions, max_age=SESSION_MAX_AGE)
+    slots = StreamSlots(settings.max_streams, settings.max_streams_per_token)
     return Runtime(
         settings=settings,
         topics=topics,
@@ -207,8 +223,9 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         intake=intake,
         bridge=bridge,
         tokens=tokens,
+        sessions=sessions,
         limiter=RateLimiter(settings.command_rate, settings.command_burst),
-        slots=StreamSlots(settings.max_streams),
+        slots=slots,
         refusals=Refusals(),
         housekeeping=Housekeeping(
             hub=hub,
@@ -218,6 +235,9 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
             topics=topics,
             tokens=tokens,
             on_tick=(alerting.tick,),
+            sessions=sessions,
+            tokens_reload=settings.tokens_reload,
+            slots=slots,
         ),
         metrics_registry=metrics_registry,
         alerting=alerting,
@@ -226,4 +246,5 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         history=HistoryQueries(
             registry, recorder, raw_keep_ms=limits.raw_ms, minute_keep_ms=limits.minute_ms
         ),
+        discovery=discovery,
     )

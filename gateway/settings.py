@@ -134,6 +134,45 @@ class GatewaySettings(CommonSettings):
 
     # --- hardening: connections, hosts, sessions (Contract v3, issue 17) ----------------------
     # (fields of the hardening go here)
+    tokens_reload: float = Field(
+        2.0,
+        gt=0,
+        le=3600,
+        description="seconds between checks of the tokens file; a removed token or a changed "
+        "role loses its sessions and open streams within this time",
+    )
+    allowed_host: list[str] = Field(
+        default_factory=list,
+        description="a Host name the gateway answers to besides loopback (repeatable); needed in "
+        "open mode for any other name, and in token mode it turns the Host check on (421 else)",
+    )
+    header_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=3600,
+        description="seconds a request head (request line + headers) may take to arrive; "
+        "slower ones get 408 and the connection closes",
+    )
+    max_connections: int = Field(
+        4000, ge=1, description="open connections at most; one more gets 503 and is closed"
+    )
+    max_streams_per_token: int = Field(
+        200, ge=1, description="open streams one token may hold (503 beyond); not in open mode"
+    )
+    max_sessions: int = Field(
+        10_000, ge=1, description="browser sessions kept; a new one beyond ends the oldest"
+    )
+    ha_discovery: bool = Field(
+        False,
+        description="publish Home Assistant discovery for every device from its validated meta "
+        "(production: devices then lose their homeassistant/... write right, docs/security.md)",
+    )
+    history_budget: int = Field(
+        250_000,
+        ge=1000,
+        description="readings kept in memory over all sensors together; past it every sensor "
+        "keeps an equal share (oldest first out)",
+    )
 
     @field_validator("history_url")
     @classmethod
@@ -161,6 +200,17 @@ class GatewaySettings(CommonSettings):
                     f"{origin!r}: give each allowed origin as http(s)://host[:port] ('*' is refused)"
                 )
         return [origin.rstrip("/") for origin in value]
+
+    @field_validator("allowed_host")
+    @classmethod
+    def _hosts_plain(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not host or any(c in host for c in "/ *,@") or host.startswith("http"):
+                raise ValueError(
+                    f"{host!r}: give each allowed host as a bare name or address "
+                    "(pigw.example.org, 192.168.1.10, [fd00::1]); no scheme, path or wildcard"
+                )
+        return [host.lower() for host in value]
 
     @field_validator("tokens_file")
     @classmethod

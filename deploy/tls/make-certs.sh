@@ -7,7 +7,9 @@
 #   ca.key, ca.crt                 the CA (made once; kept and reused when DIR already has one)
 #   server.key, server.crt         for Mosquitto; every --server NAME is a subjectAltName
 #                                  (an IPv4/IPv6 address becomes IP:, anything else DNS:)
-#   client-NAME.key/.crt           for mutual TLS (CN=NAME, e.g. the device id); optional
+#   client-NAME.key/.crt           for mutual TLS (CN=NAME: the device id, or _gateway, ...). With
+#                                  use_identity_as_username (production.conf) the CN IS the MQTT
+#                                  account, so NAME must be exactly the account's name; optional
 #
 # Give every name clients use to reach the broker, e.g.
 #   deploy/tls/make-certs.sh ./pki --server broker.lan --server 192.168.1.10 --client kitchen-pi
@@ -81,6 +83,11 @@ if [ ${#servers[@]} -gt 0 ]; then
 fi
 
 for name in "${clients[@]}"; do
+  # The CN may become the MQTT user name (use_identity_as_username), which the ACL's %u substitutes.
+  if [[ ! $name =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]*$ ]]; then
+    echo "make-certs: client name $name: use the account's name (letters, digits, _ . -)" >&2
+    exit 2
+  fi
   sign "client-$name" "$name" "keyUsage = critical, digitalSignature" "extendedKeyUsage = clientAuth"
 done
 

@@ -24,7 +24,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def require_viewer(connection: HTTPConnection, runtime: RuntimeDep) -> Principal:
-    principal = authenticate(connection, runtime.tokens)
+    principal = authenticate(connection, runtime.tokens, runtime.sessions)
     if principal is None:
         raise HTTPException(401, UNAUTHORIZED, headers=CHALLENGE)
     return principal

@@ -44,6 +44,14 @@ class ReadingHistory:
             del items[0]
         return True
 
+    def trim(self, limit: int) -> int:
+        """Keep only the ``limit`` most recent readings; how many were dropped."""
+        dropped = len(self._items) - limit
+        if dropped <= 0:
+            return 0
+        del self._items[:dropped]
+        return dropped
+
     def query(self, since: str | None = None, limit: int | None = None) -> list[Reading]:
         """The ``limit`` most recent readings whose ``ts`` is at or after ``since`` (a contract
         timestamp; they compare as strings), oldest first."""

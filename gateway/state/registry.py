@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Final, Literal
 
 from gateway.hub.encoding import dumps
+from gateway.state.budget import HistoryBudget
 from gateway.state.history import Reading, ReadingHistory
 from pigw.contract import ContractError, DeviceMeta, StateMessage, Value, format_ts
 
@@ -73,9 +74,23 @@ class DeviceState:
 class Registry:
     """Every device the gateway has heard of, by id."""
 
-    def __init__(self, history_size: int = 500) -> None:
+    def __init__(self, history_size: int = 500, history_budget: int | None = None) -> None:
         self.history_size = history_size
+        self.budget = HistoryBudget(history_size, history_budget or MAX_POINTS * history_size)
         self.devices: dict[str, DeviceState] = {}
+
+    def check_declared(self, device: str, point: str) -> None:
+        """Refuse a state for a point the device's meta does not declare (issue 17: a device
+        inventing points made the gateway hold ~100 MB). Before the meta is known any point is
+        taken: the meta may simply not have arrived yet."""
+        state = self.devices.get(device)
+        if state is None or state.meta is None:
+            return
+        meta = state.meta
+        if point not in meta.sensors and point not in meta.actuators:
+            raise ContractError(
+                "undeclared_point", f"{device!r} does not declare {point!r} in its meta"
+            )
 
     def get(self, device: str) -> DeviceState | None:
         return self.devices.get(device)
@@ -89,7 +104,11 @@ class Registry:
         return state
 
     def remove(self, device: str) -> bool:
-        return self.devices.pop(device, None) is not None
+        state = self.devices.pop(device, None)
+        if state is None:
+            return False
+        self.budget.close(state.histories.values())
+        return True
 
     def set_meta(self, device: str, meta: DeviceMeta) -> bool:
         """Store a device description; False when it is the one held already."""
@@ -98,6 +117,16 @@ class Registry:
             return False
         state.meta = meta
         state.meta_doc = meta.model_dump(mode="json")
+        # Points held from before the meta that it does not declare go: they would be refused
+        # from now on, and must not keep their memory.
+        undeclared = [
+            point
+            for point in state.points
+            if point not in meta.sensors and point not in meta.actuators
+        ]
+        for point in undeclared:
+            del state.points[point]
+        self.budget.close([state.histories.pop(p) for p in undeclared if p in state.histories])
         return True
 
     def set_online(self, device: str, online: bool) -> bool:
@@ -134,8 +163,13 @@ class Registry:
         if (role or state.role(point)) == "sensor":
             history = state.histories.get(point)
             if history is None:
-                history = state.histories[point] = ReadingHistory(self.history_size)
-            history.add(message.seq, message.ts, message.value)
+                history = self.budget.open()
+                if history is not None:
+                    state.histories[point] = history
+            if history is not None:
+                self.budget.add(
+                    history, message.seq, message.ts, message.value, self._every_history
+                )
         if current.seq is not None and message.seq <= current.seq:
             return False
         current.value = message.value
@@ -147,6 +181,9 @@ class Registry:
         if not live and (state.last_seen is None or current.fresh_at > state.last_seen):
             state.last_seen = current.fresh_at
         return True
+
+    def _every_history(self) -> list[ReadingHistory]:
+        return [h for state in self.devices.values() for h in state.histories.values()]
 
     def forget_seqs(self, device: str) -> None:
         """The device's counter started over: any next reading is newer than what is held."""

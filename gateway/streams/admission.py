@@ -11,10 +11,15 @@ The checks, in order (the first that fails answers; ``docs/streams.md``):
 4. ``Last-Event-ID`` (SSE: the header; WebSocket: ``?last_event_id=``) at most
    :data:`MAX_LAST_EVENT_ID` characters — 422. A well-formed but unknown id is not refused: the
    stream starts with ``reset`` + ``snapshot`` (``docs/events.md``).
-5. A stream slot (``--max-streams``) — 503 with ``Retry-After``, counted as ``max_streams``; also
-   503 while the gateway shuts down.
+5. A stream slot (``--max-streams``, and ``--max-streams-per-token`` for one token's streams;
+   open mode has only the first) — 503 with ``Retry-After`` naming the cap, counted as
+   ``max_streams`` / ``max_streams_per_token``; also 503 while the gateway shuts down.
 
-What passes is an :class:`Admission`, which holds the slot until the stream releases it.
+What passes is an :class:`Admission`, which holds the slot until the stream releases it, and a
+:class:`~gateway.hub.slots.StreamTicket` that knows whether the credential that opened the stream
+is still good: the token's entry unchanged (:meth:`TokenStore.still_valid`) and, for a browser,
+its session not ended. After every reload of the tokens file and every log-out, the housekeeping
+tick ends the streams whose credential went (issue 17: revocation did not reach open streams).
 """
 
 from __future__ import annotations
@@ -26,9 +31,10 @@ from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
 
-from gateway.auth import CHALLENGE, UNAUTHORIZED, Principal, authenticate
-from gateway.hub import StreamSlots, Transport
+from gateway.auth import CHALLENGE, UNAUTHORIZED, Principal, authenticate, presented_session
+from gateway.hub import Hub, StreamSlots, Subscriber, Transport
 from gateway.hub.event import MAX_EVENT_ID
+from gateway.hub.slots import StreamTicket
 from gateway.runtime import Runtime
 from pigw.contract import is_valid_id
 from pigw.contract.events import DEVICE_EVENTS
@@ -59,9 +65,19 @@ class Admission:
     types: frozenset[str] | None
     last_event_id: str | None
     slots: StreamSlots
+    ticket: StreamTicket
+
+    def attach(self, sub: Subscriber, hub: Hub) -> None:
+        """The stream subscribed as ``sub``: it can be revoked from now on."""
+        self.slots.attach(self.ticket, sub, hub)
+
+    def still_valid(self) -> bool:
+        """The credential that opened the stream is still good (checked again for every
+        WebSocket command)."""
+        return self.ticket.valid()
 
     def release(self) -> None:
-        self.slots.release()
+        self.slots.release(self.ticket)
 
 
 def stream_filters(
@@ -113,7 +129,7 @@ def admit(connection: HTTPConnection, runtime: Runtime, transport: Transport) ->
     ):
         runtime.refusals.count("ws_origin")
         raise Refused(403, "origin not allowed")
-    principal = authenticate(connection, runtime.tokens)
+    principal = authenticate(connection, runtime.tokens, runtime.sessions)
     if principal is None:
         raise Refused(401, UNAUTHORIZED, CHALLENGE)
     params = connection.query_params
@@ -126,7 +142,34 @@ def admit(connection: HTTPConnection, runtime: Runtime, transport: Transport) ->
         raise Refused(422, "Last-Event-ID is too long")
     if runtime.hub.closing:
         raise Refused(503, "the gateway is shutting down", {"Retry-After": "5"})
-    if not runtime.slots.acquire():
-        runtime.refusals.count("max_streams")
-        raise Refused(503, "too many open streams; try again later", {"Retry-After": "10"})
-    return Admission(principal, devices, types, last_event_id, runtime.slots)
+    ticket = _ticket(connection, runtime, principal)
+    full = runtime.slots.acquire(ticket)
+    if full is not None:
+        runtime.refusals.count(full)
+        if full == "max_streams_per_token":
+            detail = (
+                f"this token has {runtime.slots.per_token} streams open "
+                "(--max-streams-per-token); close one or try again later"
+            )
+        else:
+            detail = "too many open streams (--max-streams); try again later"
+        raise Refused(503, detail, {"Retry-After": "10"})
+    return Admission(principal, devices, types, last_event_id, runtime.slots, ticket)
+
+
+def _ticket(connection: HTTPConnection, runtime: Runtime, principal: Principal) -> StreamTicket:
+    """The stream's budget key and how to re-check its credential: the token's entry, and for a
+    browser (no ``Authorization``) its session too. Open mode: no key, never revoked."""
+    tokens, sessions = runtime.tokens, runtime.sessions
+    if tokens is None:
+        return StreamTicket(None, lambda: True)
+    session_id = None
+    if connection.headers.get("authorization") is None:
+        session_id = presented_session(connection)
+    if session_id is None:
+        return StreamTicket(principal.key, lambda: tokens.still_valid(principal))
+
+    def valid() -> bool:
+        return sessions.lookup(session_id) is not None and tokens.still_valid(principal)
+
+    return StreamTicket(principal.key, valid)

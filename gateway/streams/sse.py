@@ -88,6 +88,7 @@ class SseStream:
             sub = hub.subscribe(
                 Transport.SSE, admission.devices, admission.types, admission.last_event_id
             )
+            admission.attach(sub, hub)
             try:
                 server = server_stream(scope)
                 if server is not None:

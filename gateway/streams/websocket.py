@@ -18,10 +18,11 @@ from typing import Any, Final
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from gateway.auth import Principal, TokenRole
+from gateway.auth import TokenRole
 from gateway.commands import CommandError
 from gateway.hub import Hub, Subscriber, Transport
 from gateway.hub.encoding import dumps
+from gateway.hub.slots import REVOKED
 from gateway.runtime import Runtime
 from gateway.streams.admission import Admission, Refused
 from gateway.streams.hooks import abortable
@@ -51,7 +52,8 @@ async def serve(websocket: WebSocket, runtime: Runtime, admission: Admission) ->
         sub = runtime.hub.subscribe(
             Transport.WS, admission.devices, admission.types, admission.last_event_id
         )
-        await _run(websocket, runtime, admission.principal, sub)
+        admission.attach(sub, runtime.hub)
+        await _run(websocket, runtime, admission, sub)
     finally:
         admission.release()
 
@@ -59,7 +61,7 @@ async def serve(websocket: WebSocket, runtime: Runtime, admission: Admission) ->
 async def _run(
     websocket: WebSocket,
     runtime: Runtime,
-    principal: Principal,
+    admission: Admission,
     sub: Subscriber,
 ) -> None:
     hub = runtime.hub
@@ -68,7 +70,7 @@ async def _run(
     lock = asyncio.Lock()
     commands: set[asyncio.Task[None]] = set()
     reader = asyncio.create_task(
-        _read(websocket, runtime, principal, sub, _Replies(websocket, lock, commands))
+        _read(websocket, runtime, admission, sub, _Replies(websocket, lock, commands))
     )
     try:
         while True:
@@ -83,6 +85,11 @@ async def _run(
         if sub.closed == "shutdown":
             with contextlib.suppress(WebSocketDisconnect, RuntimeError):
                 await websocket.close(code=1001, reason="the gateway is shutting down")
+        elif sub.closed == REVOKED:
+            # Policy violation (RFC 6455 §7.4.1): the token was removed or its role changed, or
+            # the browser logged out (issue 17).
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                await websocket.close(code=1008, reason="the token is no longer valid")
     finally:
         reader.cancel()
         for task in list(commands):
@@ -135,7 +142,7 @@ class _Replies:
 async def _read(
     websocket: WebSocket,
     runtime: Runtime,
-    principal: Principal,
+    admission: Admission,
     sub: Subscriber,
     reply: _Replies,
 ) -> None:
@@ -159,7 +166,7 @@ async def _read(
             if len(reply.commands) >= MAX_PENDING_COMMANDS:
                 await reply("command_result", _result(message, 429, "too many pending commands"))
                 continue
-            task = asyncio.create_task(_command(runtime, principal, message, reply))
+            task = asyncio.create_task(_command(runtime, admission, message, reply))
             reply.commands.add(task)
             task.add_done_callback(reply.commands.discard)
     except (WebSocketDisconnect, RuntimeError):
@@ -175,29 +182,27 @@ def _result(message: dict[str, Any], status: int, detail: str) -> dict[str, Any]
 
 
 async def _command(
-    runtime: Runtime, principal: Principal, message: dict[str, Any], reply: Any
+    runtime: Runtime, admission: Admission, message: dict[str, Any], reply: Any
 ) -> None:
+    # The token as it is now, not as it was at the handshake (issue 17): a changed tokens file is
+    # read first (one stat when it did not change), then the stream's credential is checked.
+    runtime.housekeeping.reload_tokens()
+    principal = admission.principal
     device, actuator = message.get("device"), message.get("actuator")
     value, cid = message.get("value"), message.get("cid")
     who = principal.name or "open"
-    if not principal.role.allows(TokenRole.OPERATOR):
-        if isinstance(device, str) and isinstance(actuator, str):
+    refusal = _refusal(admission, message)
+    if refusal is not None:
+        status, detail = refusal
+        if status in (401, 403) and isinstance(device, str) and isinstance(actuator, str):
             runtime.commands.refused(
-                device, actuator, value, principal=who, via="ws", why="403: needs the operator role"
+                device, actuator, value, principal=who, via="ws", why=f"{status}: {detail}"
             )
-        await reply("command_result", _result(message, 403, "this needs the operator role"))
+        await reply("command_result", _result(message, status, detail))
         return
-    if not isinstance(device, str) or not isinstance(actuator, str):
-        await reply("command_result", _result(message, 422, "device and actuator are strings"))
-        return
-    if not isinstance(value, bool | int | float | str) or (
-        isinstance(value, float) and not math.isfinite(value)
-    ):
-        await reply("command_result", _result(message, 422, "value is a switch word or a number"))
-        return
-    if cid is not None and (not isinstance(cid, str) or not 0 < len(cid) <= 128):
-        await reply("command_result", _result(message, 422, "cid is a string of 1..128"))
-        return
+    # Checked by _refusal (repeated for the type checker).
+    assert isinstance(device, str) and isinstance(actuator, str)
+    assert isinstance(value, bool | int | float | str)
     wait = runtime.limiter.allow(principal.key)
     if wait > 0:
         runtime.refusals.count("rate_limit")
@@ -212,3 +217,23 @@ async def _command(
         await reply("command_result", _result(message, exc.status, exc.detail))
         return
     await reply("command_result", {"cid": ack["cid"], "status": 200, "ack": ack})
+
+
+def _refusal(admission: Admission, message: dict[str, Any]) -> tuple[int, str] | None:
+    """Why a command is not sent (status, detail), or ``None``: the credential, the role, then
+    the message's shape."""
+    if not admission.still_valid():
+        return 401, "the token is no longer valid"
+    if not admission.principal.role.allows(TokenRole.OPERATOR):
+        return 403, "this needs the operator role"
+    device, actuator = message.get("device"), message.get("actuator")
+    value, cid = message.get("value"), message.get("cid")
+    if not isinstance(device, str) or not isinstance(actuator, str):
+        return 422, "device and actuator are strings"
+    if not isinstance(value, bool | int | float | str) or (
+        isinstance(value, float) and not math.isfinite(value)
+    ):
+        return 422, "value is a switch word or a number"
+    if cid is not None and (not isinstance(cid, str) or not 0 < len(cid) <= 128):
+        return 422, "cid is a string of 1..128"
+    return None

@@ -92,23 +92,48 @@ def test_a_device_reads_its_own_commands_and_replay_requests_and_nothing_else(
     assert TOPICS.state("dev1", "temp1") not in {m.topic for m in device.messages}
 
 
-def test_a_device_announces_itself_to_home_assistant_under_its_own_id_only(
+def test_a_device_cannot_hijack_another_devices_commands_through_home_assistant_discovery(
     production_broker: ProductionBroker,
 ) -> None:
+    # Issue 17 (4): with the right to write its own discovery topic, a device could announce an
+    # entity whose command_topic is another device's /set. Now only the gateway writes discovery.
     device = production_broker.login("dev1")
+    gateway = production_broker.login("_gateway")
     home_assistant = production_broker.login("_homeassistant")
     home_assistant.subscribe("homeassistant/#")
-    device.subscribe(TOPICS.ha_status())
-
-    assert not device.publish(TOPICS.discovery("dev1"), b"{}", retain=True).is_failure
-    home_assistant.wait_for(TOPICS.discovery("dev1"))
-    assert device.publish(TOPICS.discovery("dev2"), b"{}").value == NOT_AUTHORIZED
+    hijack = (
+        b'{"device": {"identifiers": ["x"]}, "origin": {"name": "x"}, "components": {"r": '
+        b'{"platform": "switch", "unique_id": "x", "command_topic": "pigw/dev2/relay1/set"}}}'
+    )
+    for topic in (TOPICS.discovery("dev1"), TOPICS.discovery("dev2")):
+        assert device.publish(topic, hijack, retain=True).value == NOT_AUTHORIZED, topic
     assert device.publish(TOPICS.ha_status(), b"online").value == NOT_AUTHORIZED
 
-    # Home Assistant's birth message reaches the device (so it republishes its discovery).
-    assert not home_assistant.publish(TOPICS.ha_status(), b"online").is_failure
-    assert device.wait_for(TOPICS.ha_status())[0].payload == b"online"
+    # The gateway's account publishes the discovery (built from the validated meta).
+    assert not gateway.publish(TOPICS.discovery("dev1"), b"{}", retain=True).is_failure
+    assert [m.payload for m in home_assistant.wait_for(TOPICS.discovery("dev1"))] == [b"{}"]
     assert TOPICS.discovery("dev2") not in {m.topic for m in home_assistant.messages}
+
+
+def test_a_device_cannot_publish_topics_outside_the_contracts_shapes(
+    production_broker: ProductionBroker,
+) -> None:
+    # Issue 17 (5): `pattern write pigw/%u/#` let a device write any topic under its id.
+    device = production_broker.login("dev1")
+    watcher = production_broker.login("_gateway")
+    watcher.subscribe(TOPICS.all_filter())
+    for topic in (
+        "pigw/dev1/invented",
+        "pigw/dev1/a/b/c",
+        "pigw/dev1/temp1/state/extra",
+        TOPICS.command("dev1", "relay1"),  # its own commands: the gateway's and HA's job
+        TOPICS.replay("dev1"),
+    ):
+        assert device.publish(topic, b"x").value == NOT_AUTHORIZED, topic
+    marker = TOPICS.status("dev1")
+    device.publish(marker, b"online")
+    watcher.wait_for(marker)
+    assert [m.topic for m in watcher.messages] == [marker]
 
 
 def test_the_gateway_reads_everything_and_sends_commands_and_replay_requests(
@@ -142,7 +167,6 @@ def test_the_gateway_cannot_publish_device_state(production_broker: ProductionBr
         TOPICS.backlog("dev1"),
         TOPICS.availability("dev1", "temp1"),
         TOPICS.ack("dev1", "relay1"),
-        TOPICS.discovery("dev1"),
     ]
     for topic in forged:
         assert gateway.publish(topic, b"forged").value == NOT_AUTHORIZED, topic

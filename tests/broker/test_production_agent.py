@@ -1,10 +1,12 @@
 """The real agent and gateway against the real production broker: ``pigw-agent --simulate`` and
 ``pigw-gateway`` log in with their own accounts over the TLS listener (``mqtts://``, password file,
-CA file), and everything they need to do passes the ACL — the agent's readings, status, meta and
-discovery arrive, and a command from the gateway's account reaches it and is acknowledged."""
+CA file), and everything they need to do passes the ACL — the agent's readings, status and meta
+arrive, a command from the gateway's account reaches it and is acknowledged, and the gateway
+publishes the device's Home Assistant discovery (devices may not, issue 17)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,13 +52,10 @@ def test_the_simulated_agent_delivers_through_tls_and_the_acl(
 ) -> None:
     gateway = production_broker.login("_gateway")
     gateway.subscribe(TOPICS.all_filter())
-    home_assistant = production_broker.login("_homeassistant")
-    home_assistant.subscribe(TOPICS.discovery(DEVICE))
 
     with simulated_agent(production_broker, tmp_path):
         assert gateway.wait_for(TOPICS.status(DEVICE), timeout=30)[-1].payload == b"online"
         gateway.wait_for(TOPICS.meta(DEVICE))
-        home_assistant.wait_for(TOPICS.discovery(DEVICE), timeout=30)
 
         def sensor_states() -> dict[str, list[int]]:
             seqs: dict[str, list[int]] = {}
@@ -99,7 +98,10 @@ def test_the_real_gateway_serves_the_agent_through_tls_and_the_acl(
         "--mqtt-username", "_gateway",
         "--mqtt-password-file", str(installation.password_file("_gateway")),
         "--mqtt-ca-file", str(installation.ca_file),
+        "--ha-discovery",
     )  # fmt: skip
+    home_assistant = production_broker.login("_homeassistant")
+    home_assistant.subscribe(TOPICS.discovery(DEVICE))
     with simulated_agent(production_broker, tmp_path):
         gateway.start(ready=False)
         try:
@@ -121,6 +123,17 @@ def test_the_real_gateway_serves_the_agent_through_tls_and_the_acl(
             answer = gateway.post(f"/api/devices/{DEVICE}/actuators/relay1", json={"value": True})
             assert answer.status_code == 200, answer.text
             assert answer.json()["status"] == "ok"
+            # Home Assistant gets the device's discovery from the gateway, every topic in it the
+            # device's own (the agent's own discovery publish is refused by the ACL).
+            document = json.loads(home_assistant.wait_for(TOPICS.discovery(DEVICE), 30)[-1].payload)
+            topics = [
+                value
+                for component in document["components"].values()
+                for key, value in component.items()
+                if key.endswith("_topic")
+            ]
+            assert "pigw/dev1/relay1/set" in topics
+            assert all(topic.startswith(f"pigw/{DEVICE}/") for topic in topics)
         finally:
             gateway.stop()
             print(f"--- gateway log ---\n{gateway.process.tail()}")

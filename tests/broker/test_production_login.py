@@ -9,7 +9,7 @@ import ssl
 import pytest
 
 from pigw.contract import Topics
-from tests.broker.accounts import LOGIN_REFUSED, Account, LoginRefused
+from tests.broker.accounts import LOGIN_REFUSED, NOT_AUTHORIZED, Account, LoginRefused
 from tests.broker.conftest import ProductionBroker, StartBroker
 from tests.support.waiting import wait_until
 
@@ -151,3 +151,29 @@ def test_an_account_has_one_connection_at_a_time(production_broker: ProductionBr
     first = production_broker.login("_homeassistant")
     production_broker.login("_homeassistant")
     wait_until(lambda: not first.client.is_connected(), 10, "the first connection to be closed")
+
+
+def test_with_use_identity_as_username_a_device_certificate_logs_in_only_as_that_device(
+    start_production_broker: StartBroker,
+) -> None:
+    # Issue 17 (9): with mutual TLS alone, dev1's certificate could log in with dev2's password
+    # and act as dev2; the certificate said nothing about the account.
+    broker = start_production_broker(
+        {
+            "require_certificate false": "require_certificate true",
+            "#use_identity_as_username true": "use_identity_as_username true",
+        }
+    )
+    watcher = broker.login("_gateway")  # the loopback listener: password as before
+    watcher.subscribe(TOPICS.all_filter())
+    # dev1's certificate, presenting dev2's name and password: the broker takes the CN, dev1.
+    impostor = Account(
+        broker.tls_port,
+        "dev2",
+        broker.installation.password("dev2"),
+        tls=broker.installation.tls_context(client_cert="dev1"),
+    )
+    assert impostor.publish(TOPICS.status("dev2"), b"online").value == NOT_AUTHORIZED
+    assert not impostor.publish(TOPICS.status("dev1"), b"online").is_failure
+    assert [m.topic for m in watcher.wait_for(TOPICS.status("dev1"))] == [TOPICS.status("dev1")]
+    assert TOPICS.status("dev2") not in {m.topic for m in watcher.messages}

@@ -255,7 +255,7 @@ class StalledClient:
             if self.websocket
             else ""
         )
-        sock.sendall(f"GET {self.path} HTTP/1.1\r\nHost: test\r\n{upgrade}\r\n".encode())
+        sock.sendall(f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{upgrade}\r\n".encode())
         self.sock = sock
         return self
 

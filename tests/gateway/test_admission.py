@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pytest
 from starlette.requests import HTTPConnection
 
-from gateway.auth import TokenStore, create_token
+from gateway.auth import SessionStore, TokenStore, create_token
 from gateway.hub import StreamSlots, Transport
 from gateway.refusals import Refusals
 from gateway.streams.admission import (
@@ -45,6 +45,7 @@ def runtime(
     return SimpleNamespace(
         settings=SimpleNamespace(cors_origin=cors or []),
         tokens=tokens,
+        sessions=SessionStore(limit=10, max_age=60),
         refusals=Refusals(),
         hub=SimpleNamespace(closing=False),
         slots=StreamSlots(slots),

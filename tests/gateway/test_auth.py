@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from gateway.auth import RateLimiter, TokenFileError, TokenRole, TokenStore, create_token
+from gateway.auth import (
+    Principal,
+    RateLimiter,
+    SessionStore,
+    TokenFileError,
+    TokenRole,
+    TokenStore,
+    create_token,
+)
 from gateway.auth.tokens import parse_tokens
 from tests.support.processes import venv_command
 
@@ -98,3 +106,64 @@ def test_the_rate_limiter_keeps_a_bounded_number_of_buckets() -> None:
     for i in range(100):
         limiter.allow(f"k{i}")
     assert len(limiter._buckets) == 10
+
+
+def test_a_tokens_file_that_stops_parsing_keeps_only_the_lines_that_still_parse(
+    tmp_path: Path,
+) -> None:
+    # Issue 17 (1): a malformed file used to keep every old token valid.
+    path = tmp_path / "tokens"
+    good = create_token(path, "good", "viewer")
+    spoiled = create_token(path, "spoiled", "operator")
+    store = TokenStore(path)
+    before = store.generation
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(line.replace(" operator ", " admin ") for line in lines) + "\n")
+    assert store.reload() is True and store.generation > before
+    assert store.lookup(good) is not None
+    assert store.lookup(spoiled) is None
+    assert store.stats.bad_lines == 1
+
+
+def test_a_vanished_tokens_file_leaves_no_token_valid(tmp_path: Path) -> None:
+    path = tmp_path / "tokens"
+    token = create_token(path, "a", "operator")
+    store = TokenStore(path)
+    path.unlink()
+    assert store.reload() is True
+    assert store.lookup(token) is None and store.stats.unreadable == 1
+    assert store.reload() is False  # still gone: no new change
+    path.write_text(f"a operator {hashlib.sha256(token.encode()).hexdigest()}\n")
+    assert store.reload() is True and store.lookup(token) is not None
+
+
+def test_a_principal_stays_valid_only_while_its_entry_is_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "tokens"
+    token = create_token(path, "ops", "operator")
+    store = TokenStore(path)
+    principal = store.lookup(token)
+    assert principal is not None and store.still_valid(principal)
+    path.write_text(path.read_text().replace(" operator ", " viewer "))
+    store.reload()
+    assert not store.still_valid(principal)  # a changed role
+    renewed = store.lookup(token)
+    assert renewed is not None and renewed.role is TokenRole.VIEWER and store.still_valid(renewed)
+    path.write_text("")
+    store.reload()
+    assert not store.still_valid(renewed)  # removed
+
+
+def test_sessions_are_random_bounded_and_end_by_logout_expiry_or_revocation() -> None:
+    now = [0.0]
+    sessions = SessionStore(limit=2, max_age=60, clock=lambda: now[0])
+    alice = Principal("alice", TokenRole.OPERATOR, b"a" * 32)
+    bob = Principal("bob", TokenRole.VIEWER, b"b" * 32)
+    first, second = sessions.create(alice), sessions.create(bob)
+    assert first != second and sessions.lookup(first) == alice
+    third = sessions.create(alice)  # the table is full: the oldest goes
+    assert sessions.lookup(first) is None and sessions.stats.evicted == 1
+    assert sessions.end(third) is True and sessions.lookup(third) is None
+    assert sessions.prune(lambda p: p.name != "bob") == 1 and sessions.lookup(second) is None
+    fourth = sessions.create(alice)
+    now[0] = 61
+    assert sessions.lookup(fourth) is None and sessions.stats.expired == 1

@@ -241,3 +241,30 @@ def test_last_seen_is_the_devices_last_message_not_its_last_will(
     clock.now += 5
     intake.handle(T.status("d1"), b"online", False)  # a birth is the device's own word
     assert doc(intake)["last_seen"] != spoke
+
+
+def test_undeclared_points_of_a_device_with_meta_are_refused_and_counted(intake: Intake) -> None:
+    # Issue 17 (5): a device could grow any number of points its meta never declared.
+    intake.handle(T.state("d1", "early"), state(1), False)  # before the meta: taken
+    intake.handle(T.meta("d1"), encode_model(meta("d1")), True)
+    assert "early" not in intake.registry.devices["d1"].points  # and dropped once the meta says
+    assert intake.registry.history("d1", "early") is None
+    intake.handle(T.state("d1", "invented"), state(2), False)
+    intake.handle(T.backlog("d1"), backlog("invented", [3]), False)
+    intake.handle(T.state("d1", "t"), state(4), False)  # a declared one still is
+    assert intake.rejections.counts == {"undeclared_point": 2}
+    assert set(intake.registry.devices["d1"].points) == {"t"}
+    assert [data.get("sensor") for name, data in events(intake) if name == "reading"] == [
+        "early",
+        "t",
+    ]
+
+
+def test_a_backlog_with_one_undeclared_entry_keeps_the_declared_ones(intake: Intake) -> None:
+    intake.handle(T.meta("d1"), encode_model(meta("d1")), True)
+    mixed = json.loads(backlog("t", [1, 3]))
+    mixed[1:1] = json.loads(backlog("invented", [2]))
+    intake.handle(T.backlog("d1"), json.dumps(mixed).encode(), False)
+    history = intake.registry.history("d1", "t")
+    assert history is not None and [r.seq for r in history.query()] == [1, 3]
+    assert intake.rejections.counts == {"undeclared_point": 1}

@@ -49,7 +49,7 @@ async def app_factory() -> AsyncIterator[object]:
     stacks: list[object] = []
 
     async def make(**overrides: object) -> tuple[FastAPI, httpx.AsyncClient, Runtime]:
-        base = str(overrides.pop("_base", "http://testserver"))
+        base = str(overrides.pop("_base", "http://127.0.0.1:8000"))
         app = create_app(settings(**overrides))
         context = app.router.lifespan_context(app)
         await context.__aenter__()
@@ -147,7 +147,67 @@ async def test_log_in_sets_an_httponly_samesite_strict_cookie_that_authenticates
 async def test_the_cookie_is_secure_over_https(app_factory, tokens: Tokens) -> None:  # type: ignore[no-untyped-def]
     _, client, _ = await app_factory(tokens_file=tokens.path, _base="https://gw.example")
     response = await client.post("/api/session", json={"token": tokens.operator})
-    assert "Secure" in response.headers["set-cookie"]
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("__Host-pigw_session=")
+    assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+    assert (await client.get("/api/devices")).status_code == 200
+
+
+async def test_the_session_cookie_no_longer_holds_the_token(  # type: ignore[no-untyped-def]
+    app_factory, tokens: Tokens
+) -> None:
+    # Issue 17 (7): the cookie was the token itself.
+    _, client, runtime = await app_factory(tokens_file=tokens.path)
+    response = await client.post("/api/session", json={"token": tokens.viewer})
+    session_id = client.cookies["pigw_session"]
+    assert tokens.viewer not in response.headers["set-cookie"] and len(session_id) >= 40
+    assert len(runtime.sessions) == 1
+    # A second log-in replaces the first session rather than piling up.
+    await client.post("/api/session", json={"token": tokens.viewer})
+    assert len(runtime.sessions) == 1 and client.cookies["pigw_session"] != session_id
+
+
+async def test_logging_out_ends_the_session_on_the_server_so_an_old_cookie_gets_401(  # type: ignore[no-untyped-def]
+    app_factory, tokens: Tokens
+) -> None:
+    # Before: DELETE only asked the browser to forget the cookie; a copy kept working.
+    _, client, runtime = await app_factory(tokens_file=tokens.path)
+    await client.post("/api/session", json={"token": tokens.operator})
+    copy = {"Cookie": f"pigw_session={client.cookies['pigw_session']}"}
+    async with httpx.AsyncClient(
+        transport=client._transport, base_url="http://127.0.0.1:8000"
+    ) as other:
+        assert (await other.get("/api/devices", headers=copy)).status_code == 200
+        assert (await client.delete("/api/session")).status_code == 204
+        assert (await other.get("/api/devices", headers=copy)).status_code == 401
+    assert len(runtime.sessions) == 0 and runtime.sessions.stats.ended == 1
+
+
+async def test_removing_a_token_ends_its_sessions_on_the_server(  # type: ignore[no-untyped-def]
+    app_factory, tokens: Tokens
+) -> None:
+    _, client, runtime = await app_factory(tokens_file=tokens.path)
+    await client.post("/api/session", json={"token": tokens.operator})
+    assert (await client.get("/api/devices")).status_code == 200
+    text = tokens.path.read_text()
+    tokens.path.write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("op "))
+    )
+    runtime.housekeeping.reload_tokens()  # what the housekeeping tick does every --tokens-reload seconds
+    assert (await client.get("/api/devices")).status_code == 401
+    # The reload ended the session on the server.
+    assert len(runtime.sessions) == 0 and runtime.sessions.stats.revoked == 1
+
+
+async def test_the_session_table_is_bounded(app_factory, tokens: Tokens) -> None:  # type: ignore[no-untyped-def]
+    _, client, runtime = await app_factory(tokens_file=tokens.path, max_sessions=3)
+    for _ in range(5):
+        client.cookies.clear()
+        await client.post("/api/session", json={"token": tokens.viewer})
+    assert len(runtime.sessions) == 3 and runtime.sessions.stats.evicted == 2
+    assert (await client.get("/api/devices")).status_code == 200  # the newest still works
+    text = (await client.get("/metrics")).text
+    assert "pigw_gateway_sessions 3.0" in text
 
 
 async def test_devices_and_history(app_factory) -> None:  # type: ignore[no-untyped-def]
@@ -308,7 +368,7 @@ async def test_the_dashboard_page_says_how_to_build_it_when_missing(tmp_path: Pa
     app = FastAPI()
     install_dashboard(app, tmp_path / "dist")
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gw"
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost"
     ) as client:
         page = await client.get("/")
     assert page.status_code == 200 and "make web" in page.text
@@ -323,10 +383,85 @@ async def test_the_dashboard_build_is_served_at_the_root(tmp_path: Path) -> None
     app = FastAPI()
     install_dashboard(app, dist)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gw"
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost"
     ) as client:
         assert "pigw dashboard" in (await client.get("/")).text
         assert (await client.get("/assets/app.js")).text == "console.log('pigw')"
         assert (await client.get("/favicon.svg")).text == "<svg/>"
         assert "pigw dashboard" in (await client.get("/index.html")).text
         assert (await client.get("/nothing.html")).status_code == 404
+
+
+SECURITY_HEADERS = {
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+
+
+def assert_secured(response: httpx.Response) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, (response.request.url, name)
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    "host", ["evil.example", "evil.example:8000", "192.168.1.20:8000", "127.0.0.1.evil.example"]
+)
+async def test_a_dns_rebinding_page_gets_421_in_open_mode(app_factory, host: str) -> None:  # type: ignore[no-untyped-def]
+    # Issue 17 (3): nothing checked Host, so a page whose name was re-pointed at 127.0.0.1 could
+    # read and command an open gateway through the visitor's browser.
+    _, client, runtime = await app_factory()
+    response = await client.post(COMMAND, json={"value": "ON"}, headers={"Host": host})
+    assert response.status_code == 421 and "allowed-host" in response.json()["detail"]
+    assert_secured(response)
+    assert runtime.refusals.counts["host"] == 1
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost", "localhost:8000", "127.0.0.1", "127.0.0.5:1", "[::1]:8000"]
+)
+async def test_loopback_hosts_are_answered_in_open_mode(app_factory, host: str) -> None:  # type: ignore[no-untyped-def]
+    _, client, _ = await app_factory()
+    assert (await client.get("/api/devices", headers={"Host": host})).status_code == 200
+
+
+async def test_allowed_hosts_are_answered_and_turn_the_check_on_in_token_mode(  # type: ignore[no-untyped-def]
+    app_factory, tokens: Tokens
+) -> None:
+    _, open_client, _ = await app_factory(allowed_host=["pigw.lan"])
+    assert (
+        await open_client.get("/api/devices", headers={"Host": "PIGW.lan:8000"})
+    ).status_code == 200
+    _, token_client, _ = await app_factory(tokens_file=tokens.path)
+    anywhere = {"Host": "pigw.example.org", **bearer(tokens.viewer)}
+    assert (await token_client.get("/api/devices", headers=anywhere)).status_code == 200
+    _, checked, _ = await app_factory(tokens_file=tokens.path, allowed_host=["pigw.example.org"])
+    assert (await checked.get("/api/devices", headers=anywhere)).status_code == 200
+    other = {"Host": "evil.example", **bearer(tokens.viewer)}
+    assert (await checked.get("/api/devices", headers=other)).status_code == 421
+
+
+def test_a_bad_allowed_host_stops_start_up_naming_the_key() -> None:
+    with pytest.raises(ValueError, match="allowed_host"):
+        settings(allowed_host=["https://pigw.lan/"])
+
+
+async def test_every_answer_carries_the_security_headers(app_factory, tokens: Tokens) -> None:  # type: ignore[no-untyped-def]
+    # Issue 17 (3): no response said X-Frame-Options or a CSP: the dashboard could be framed.
+    _, client, _ = await app_factory(tokens_file=tokens.path)
+    answers = [
+        await client.get("/healthz"),
+        await client.get("/api/devices"),  # 401
+        await client.get("/api/devices/nope", headers=bearer(tokens.viewer)),  # 404
+        await client.post("/api/session", content=b"x" * (2 * 1024 * 1024)),  # 413 (limits)
+        await client.request("PUT", "/api/session"),  # 405
+        await client.get("/"),
+        await client.get("/docs"),
+        await client.get("/openapi.json"),
+    ]
+    assert [a.status_code for a in answers] == [200, 401, 404, 413, 405, 200, 200, 200]
+    for answer in answers:
+        assert_secured(answer)
+    dashboard_csp = answers[5].headers["content-security-policy"]
+    assert "script-src 'self'" in dashboard_csp and "connect-src 'self'" in dashboard_csp

@@ -73,7 +73,7 @@ async def _once(
     try:
         resume = last_id if last_id is not None and rnd.random() < 0.5 else None
         writer.write(
-            b"GET /api/events HTTP/1.1\r\nHost: pigw\r\nAccept: text/event-stream\r\n"
+            b"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
             + (b"Last-Event-ID: " + resume + b"\r\n" if resume else b"")
             + b"\r\n"
         )
