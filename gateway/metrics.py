@@ -17,16 +17,16 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from gateway.auth import SessionStore, TokenStore
-from gateway.commands import Commands
-from gateway.homeassistant import HomeAssistantDiscovery
-from gateway.housekeeping import Housekeeping
+from gateway.core.commands import Commands
+from gateway.core.homeassistant import HomeAssistantDiscovery
+from gateway.core.housekeeping import Housekeeping
+from gateway.core.intake import Intake
+from gateway.core.readiness import BrokerReadiness
+from gateway.core.refusals import Refusals
+from gateway.core.rejections import Rejections
 from gateway.hub import Hub, StreamSlots, Transport
-from gateway.intake import Intake
-from gateway.readiness import BrokerReadiness
 from gateway.recorder.audit import AuditTrail
 from gateway.recorder.recorder import Recorder
-from gateway.refusals import Refusals
-from gateway.rejections import Rejections
 from gateway.state import GapTracker, Registry
 
 PREFIX = "pigw_gateway_"

@@ -2,7 +2,7 @@
 lifespan owns (:func:`build_runtime` wires the parts, :func:`running` runs their two tasks).
 
 Two tasks run for the whole life of the gateway and are cancelled and awaited on shutdown: the MQTT
-bridge and the housekeeping tick (:mod:`gateway.housekeeping`); with a history store, a third, the
+bridge and the housekeeping tick (:mod:`gateway.core.housekeeping`); with a history store, a third, the
 recorder's writer (:mod:`gateway.recorder.recorder`), starts first (the bridge waits, bounded, for
 the store to say what it holds, so gap filling after a restart starts from it) and stops last
 (after a bounded drain of its queue). The metrics collector is not a part
@@ -26,20 +26,20 @@ from gateway.alerts.service import Alerting
 from gateway.alerts.store_url import alert_store_for
 from gateway.auth import RateLimiter, SessionStore, TokenStore
 from gateway.auth.sessions import SESSION_MAX_AGE
-from gateway.commands import Commands
-from gateway.homeassistant import HomeAssistantDiscovery
-from gateway.housekeeping import Housekeeping
+from gateway.core.commands import Commands
+from gateway.core.homeassistant import HomeAssistantDiscovery
+from gateway.core.housekeeping import Housekeeping
+from gateway.core.intake import Intake
+from gateway.core.readiness import BrokerReadiness
+from gateway.core.refusals import Refusals
+from gateway.core.rejections import Rejections
 from gateway.hub import Hub, StreamSlots
 from gateway.hub.encoding import dumps
-from gateway.intake import Intake
 from gateway.mqtt.bridge import Bridge, BrokerUnavailable
-from gateway.readiness import BrokerReadiness
 from gateway.recorder.audit import AuditTrail
 from gateway.recorder.factory import build_recorder, retention_limits
 from gateway.recorder.queries import HistoryQueries
 from gateway.recorder.recorder import Recorder
-from gateway.refusals import Refusals
-from gateway.rejections import Rejections
 from gateway.settings import GatewaySettings
 from gateway.state import GapTracker, Registry
 from pigw import __version__
@@ -194,7 +194,7 @@ def build_runtime(settings: GatewaySettings, metrics_registry: CollectorRegistry
         if settings.ha_discovery
         else None
     )
-    rejections = Rejections(logging.getLogger("gateway.intake"))
+    rejections = Rejections(logging.getLogger("gateway.core.intake"))
     intake = Intake(
         topics=topics,
         registry=registry,

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from gateway.api import schemas
 from gateway.api.deps import OPERATOR_NEEDED, RuntimeDep, ViewerDep
 from gateway.auth import TokenRole
-from gateway.commands import CommandError
+from gateway.core.commands import CommandError
 
 router = APIRouter(prefix="/api/devices", tags=["commands"])
 

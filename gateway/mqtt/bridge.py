@@ -5,7 +5,7 @@ The session is persistent (MQTT 5: clean start off, a session expiry, a fixed cl
 ``pigw-gateway-<gateway-id>``), so QoS 1 messages published while the gateway was briefly away are
 kept by the broker and delivered on reconnect. The gateway's availability is retained on
 ``<p>/_gateway/<id>/status``: ``online`` after every connect (the birth, which doubles as the
-"retained state loaded" marker, see :mod:`gateway.readiness`), ``offline`` as the Last Will and on a
+"retained state loaded" marker, see :mod:`gateway.core.readiness`), ``offline`` as the Last Will and on a
 clean shutdown (a clean disconnect sends no Will).
 
 Reconnects back off exponentially with jitter (0.5 s doubling to 30 s, each delay uniform in
@@ -52,7 +52,7 @@ from aiomqtt.exceptions import MqttConnectError
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from gateway.readiness import BrokerReadiness
+from gateway.core.readiness import BrokerReadiness
 from gateway.settings import GatewaySettings
 from pigw.backoff import Backoff
 from pigw.contract import ONLINE, Topics, encode_availability

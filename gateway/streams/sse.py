@@ -23,8 +23,8 @@ from typing import Final
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
+from gateway.core.readiness import BrokerReadiness
 from gateway.hub import Hub, Subscriber, Transport
-from gateway.readiness import BrokerReadiness
 from gateway.runtime import Runtime
 from gateway.streams.admission import Admission
 from gateway.streams.hooks import server_stream

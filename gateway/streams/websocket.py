@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from gateway.auth import TokenRole
-from gateway.commands import CommandError
+from gateway.core.commands import CommandError
 from gateway.hub import Hub, Subscriber, Transport
 from gateway.hub.encoding import dumps
 from gateway.hub.slots import REVOKED

@@ -15,8 +15,8 @@ import pytest
 from starlette.requests import HTTPConnection
 
 from gateway.auth import SessionStore, TokenStore, create_token
+from gateway.core.refusals import Refusals
 from gateway.hub import StreamSlots, Transport
-from gateway.refusals import Refusals
 from gateway.streams.admission import (
     MAX_DEVICE_FILTERS,
     Refused,

@@ -11,7 +11,7 @@ import pytest
 from device_agent.agent import build_meta
 from device_agent.demo_board import demo_board
 from device_agent.discovery import discovery_payload
-from gateway.homeassistant import HomeAssistantDiscovery
+from gateway.core.homeassistant import HomeAssistantDiscovery
 from gateway.mqtt.bridge import BrokerUnavailable
 from pigw.contract import Topics
 from pigw.contract.discovery import discovery_document
@@ -23,7 +23,7 @@ T = Topics()
 async def test_a_device_meta_becomes_discovery_with_only_its_own_topics_and_removal_clears_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("gateway.homeassistant.RETRY", 0.05)
+    monkeypatch.setattr("gateway.core.homeassistant.RETRY", 0.05)
     published: list[tuple[str, bytes]] = []
     arrived = asyncio.Event()
     failures = [BrokerUnavailable()]  # the first attempt finds the broker away

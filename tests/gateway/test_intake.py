@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from gateway.commands import Commands
+from gateway.core.commands import Commands
+from gateway.core.intake import Intake
+from gateway.core.rejections import Rejections
 from gateway.hub import Hub
-from gateway.intake import Intake
-from gateway.rejections import Rejections
 from gateway.state import GapTracker, Registry
 from pigw.contract import ONLINE, Topics, encode_model
 from tests.gateway.support import backlog, meta, state

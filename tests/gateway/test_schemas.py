@@ -10,10 +10,10 @@ from collections.abc import Callable
 from gateway.alerts.alert import Alert
 from gateway.api import schemas
 from gateway.app import create_app
-from gateway.commands import Commands
+from gateway.core.commands import Commands
+from gateway.core.intake import Intake
+from gateway.core.rejections import Rejections
 from gateway.hub import Hub, Subscriber, Transport
-from gateway.intake import Intake
-from gateway.rejections import Rejections
 from gateway.settings import GatewaySettings
 from gateway.state import GapTracker, Registry
 from pigw.contract import ONLINE, Ack, AckStatus, Topics, encode_model

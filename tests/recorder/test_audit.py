@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from gateway.commands import CommandError, Commands
+from gateway.core.commands import CommandError, Commands
 from gateway.recorder.audit import AuditTrail
 from gateway.recorder.records import AuditEntry
 from gateway.state import Registry

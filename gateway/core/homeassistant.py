@@ -28,7 +28,7 @@ from gateway.mqtt.bridge import BrokerUnavailable
 from pigw.contract import DeviceMeta, Topics
 from pigw.contract.discovery import discovery_document
 
-logger = logging.getLogger("gateway.homeassistant")
+logger = logging.getLogger("gateway.core.homeassistant")
 
 #: Seconds between attempts while the broker does not take a document.
 RETRY: Final = 5.0

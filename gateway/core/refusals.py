@@ -1,6 +1,6 @@
 """HTTP requests and streams refused by a limit, counted by reason (metric ``requests_refused``).
 
-The counterpart of :mod:`gateway.rejections` (refused MQTT messages) on the HTTP side: body, URL and
+The counterpart of :mod:`gateway.core.rejections` (refused MQTT messages) on the HTTP side: body, URL and
 header limits, ``max_streams``, ``ws_origin``, ``rate_limit``. Plain integers: the metrics collector
 reads them at scrape time.
 """

@@ -1,7 +1,7 @@
 """From one MQTT message to state changes and events: parse, check, update, publish.
 
 Every message is taken apart by :mod:`pigw.contract` (topic and payload). Anything the contract
-refuses is counted by reason and logged with its topic (:mod:`gateway.rejections`), never passed
+refuses is counted by reason and logged with its topic (:mod:`gateway.core.rejections`), never passed
 on, never fatal. Pure: the MQTT bridge calls :meth:`Intake.handle` with a topic, payload and retain
 flag, and everything else here is the registry, the seq tracker, the hub and pending commands.
 
@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from gateway.commands import Commands
+from gateway.core.commands import Commands
+from gateway.core.rejections import Rejections
 from gateway.hub import Hub
-from gateway.rejections import Rejections
 from gateway.state import GapTracker, Registry, Seen
 from gateway.state.registry import PointRole
 from pigw.contract import (

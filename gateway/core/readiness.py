@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-logger = logging.getLogger("gateway.readiness")
+logger = logging.getLogger("gateway.core.readiness")
 
 
 class BrokerReadiness:

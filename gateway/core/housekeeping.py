@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable, Sequence
 
 from gateway.auth import SessionStore, TokenStore
+from gateway.core.readiness import BrokerReadiness
 from gateway.hub import Hub, StreamSlots
 from gateway.mqtt.bridge import Bridge, BrokerUnavailable
-from gateway.readiness import BrokerReadiness
 from gateway.state import GapTracker
 from pigw.contract import ReplayRequest, Topics, encode_model
 
