@@ -59,6 +59,21 @@ describe("alertSpans", () => {
   });
 });
 
+describe("alertSpans across spellings", () => {
+  it("counts the stream's and the store's copy of one firing once, even spelled differently", () => {
+    const fired = Date.parse(T(6));
+    const spans = alertSpans(
+      [
+        alert("firing", T(5), T(6), { acknowledged_by: "ann" }),
+        alert("firing", "2026-01-01T00:00:05.000001Z", "2026-01-01T00:00:06.000Z"),
+      ],
+      "d1",
+      "t",
+    );
+    expect(spans).toEqual([{ rule: "hot", severity: "warning", from: fired, to: null }]);
+  });
+});
+
 describe("spansInWindow", () => {
   it("clips to the window, runs an open span to its end and drops what lies outside", () => {
     const spans = [

@@ -3,7 +3,7 @@
  * point's chart shades where an alert fired and cleared. Pure: the stream's active alerts and
  * `GET /api/alerts` recent transitions go in, numbers come out.
  */
-import { alertKey, type Alert, type Severity } from "../api/alerts";
+import type { Alert, Severity } from "../api/alerts";
 
 /** Firing alerts only (pending ones have not fired yet; the header's badge counts these). */
 export function firingCount(alerts: Readonly<Record<string, Alert>>): number {
@@ -22,27 +22,42 @@ export interface AlertSpan {
 
 /**
  * The fired–cleared spans of one device's point (or of the device, `point` null, for `offline`),
- * oldest first. One episode is one (rule, device, point, since): its `firing` transition starts
- * the span, its `resolved` one ends it; a resolved one whose firing fell out of the recent list
- * starts at `since`. Pending alerts never fired and draw nothing. Duplicates (an alert both in
- * the live list and in recent) count once.
+ * oldest first. Per rule, the transitions are walked in time order: a `firing` one opens a span
+ * (a second firing while it is open — the same alert from the stream and from recent, or its
+ * acknowledgement — changes nothing), a `resolved` one closes it; a resolved one without an open
+ * span (its firing fell out of the recent list) starts at `since`. Pending alerts never fired and
+ * draw nothing. Times are compared parsed, so the stream's and the store's spellings agree.
  */
 export function alertSpans(alerts: readonly Alert[], device: string, point: string | null): AlertSpan[] {
-  const episodes = new Map<string, { rule: string; severity: Severity; fired: number | null; cleared: number | null; since: number }>();
+  const byRule = new Map<string, { alert: Alert; ts: number; since: number }[]>();
   for (const alert of alerts) {
     if (alert.device !== device || alert.point !== point || alert.state === "pending") continue;
-    const since = Date.parse(alert.since);
     const ts = Date.parse(alert.ts);
-    if (Number.isNaN(since) || Number.isNaN(ts)) continue;
-    const key = `${alertKey(alert)}@${alert.since}`;
-    const episode = episodes.get(key) ?? { rule: alert.rule, severity: alert.severity, fired: null, cleared: null, since };
-    if (alert.state === "firing") episode.fired = episode.fired === null ? ts : Math.min(episode.fired, ts);
-    else episode.cleared = ts;
-    episodes.set(key, episode);
+    if (Number.isNaN(ts)) continue;
+    const since = Date.parse(alert.since);
+    const list = byRule.get(alert.rule) ?? [];
+    list.push({ alert, ts, since: Number.isNaN(since) ? ts : since });
+    byRule.set(alert.rule, list);
   }
-  return [...episodes.values()]
-    .map((e) => ({ rule: e.rule, severity: e.severity, from: e.fired ?? e.since, to: e.cleared }))
-    .sort((a, b) => a.from - b.from);
+  const spans: AlertSpan[] = [];
+  for (const [rule, list] of byRule) {
+    list.sort((a, b) => a.ts - b.ts || (a.alert.state === b.alert.state ? 0 : a.alert.state === "firing" ? -1 : 1));
+    let open: AlertSpan | null = null;
+    for (const { alert, ts, since } of list) {
+      if (alert.state === "firing") {
+        if (open === null) {
+          open = { rule, severity: alert.severity, from: ts, to: null };
+          spans.push(open);
+        }
+      } else if (open !== null) {
+        open.to = Math.max(ts, open.from);
+        open = null;
+      } else if (!spans.some((span) => span.rule === rule && span.to === ts)) {
+        spans.push({ rule, severity: alert.severity, from: Math.min(since, ts), to: ts });
+      }
+    }
+  }
+  return spans.sort((a, b) => a.from - b.from);
 }
 
 /** The spans that overlap the window [from, to] (ms), clipped to it; an open span runs to `to`. */
