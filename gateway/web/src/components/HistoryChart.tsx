@@ -52,8 +52,10 @@ function drawSpans(u: uPlot, spans: readonly AlertSpan[], from: number, to: numb
   for (const { from: start, to: end } of shown) {
     const left = u.valToPos(start / 1000, "x", true);
     const right = u.valToPos(end / 1000, "x", true);
-    ctx.fillStyle = `color-mix(in srgb, ${colour} 16%, transparent)`;
+    ctx.globalAlpha = 0.16;
+    ctx.fillStyle = colour;
     ctx.fillRect(left, top, Math.max(right - left, 1), height);
+    ctx.globalAlpha = 1;
     ctx.strokeStyle = colour;
     ctx.lineWidth = 1;
     ctx.beginPath();
