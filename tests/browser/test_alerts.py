@@ -140,6 +140,7 @@ def test_the_chart_marks_where_the_alert_fires(
     expect(sensor(page, "cpu").locator("[data-chart]")).to_have_attribute(
         "data-alert-spans", "0", timeout=LONG_MS
     )
+    browser_page.screenshot("device-alert-mark")
     assert browser_page.console.errors() == []
 
 
