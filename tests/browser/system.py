@@ -26,6 +26,7 @@ class System:
     broker: Mosquitto
     workdir: Path
     tokens_file: Path | None = None
+    alerts_file: Path | None = None
     port: int = field(default_factory=free_port)
     gateway: ManagedProcess | None = None
     agent: ManagedProcess | None = None
@@ -46,6 +47,8 @@ class System:
         ]
         if self.tokens_file is not None:
             argv += ["--tokens-file", str(self.tokens_file)]
+        if self.alerts_file is not None:
+            argv += ["--alerts-file", str(self.alerts_file)]
         if self.gateway is None:
             self.gateway = ManagedProcess(argv, self.workdir / "gateway.log")
         self.gateway.start()
@@ -101,7 +104,11 @@ class System:
 
 
 def start_system(
-    broker: Mosquitto, workdir: Path, token: str | None = None, role: str = "operator"
+    broker: Mosquitto,
+    workdir: Path,
+    token: str | None = None,
+    role: str = "operator",
+    alerts: str | None = None,
 ) -> System:
     # The gateway serves whatever `make web` built; without a build every test would time out.
     assert DASHBOARD_BUILD.is_file(), "the dashboard is not built: run `make web` first"
@@ -111,7 +118,14 @@ def start_system(
         tokens_file = workdir / "tokens"
         digest = hashlib.sha256(token.encode()).hexdigest()
         tokens_file.write_text(f"# browser test\nbrowser {role} {digest}\n", encoding="utf-8")
-    system = System(broker=broker, workdir=workdir, tokens_file=tokens_file)
+    alerts_file = None
+    if alerts is not None:
+        # The gateway's alert rules (docs/alerts.md), as a TOML text.
+        alerts_file = workdir / "alerts.toml"
+        alerts_file.write_text(alerts, encoding="utf-8")
+    system = System(
+        broker=broker, workdir=workdir, tokens_file=tokens_file, alerts_file=alerts_file
+    )
     system.start_gateway()
     system.start_agent()
     wait_until(lambda: system.device(token), 30, f"{DEVICE_ID} online with its actuators")

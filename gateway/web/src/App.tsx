@@ -17,6 +17,7 @@ import { AuditPage } from "./pages/AuditPage";
 import { DevicePage } from "./pages/DevicePage";
 import { FleetPage } from "./pages/FleetPage";
 import { ALERTS, AUDIT, DEVICE, FLEET } from "./routes";
+import { firingCount } from "./state/alertMarks";
 import {
   DEFAULT_QUERY,
   fleetEntries,
@@ -92,7 +93,7 @@ function Header({
   const [, navigate] = useLocation();
   const counts = totals(entries);
   const worst = worstHealth(counts);
-  const alerts = Object.keys(dashboard.state.alerts).length;
+  const firing = firingCount(dashboard.state.alerts);
   return (
     <header className={`topbar topbar-${worst ?? "empty"}`} data-fleet-health={worst ?? ""}>
       <h1 className="brand">
@@ -109,7 +110,14 @@ function Header({
       <ConnectionStatus state={dashboard.state} />
       <nav className="nav" aria-label="Pages">
         <Link href={FLEET}>Fleet</Link>
-        <Link href={ALERTS}>Alerts{alerts > 0 ? ` (${alerts})` : ""}</Link>
+        <Link href={ALERTS} aria-label={firing > 0 ? `Alerts, ${firing} firing` : "Alerts"}>
+          Alerts
+          {firing > 0 ? (
+            <span className="badge badge-alert nav-count" data-firing={firing} aria-hidden="true">
+              {firing}
+            </span>
+          ) : null}
+        </Link>
         {dashboard.session?.role !== "viewer" ? <Link href={AUDIT}>Audit</Link> : null}
       </nav>
       <div className="settings">

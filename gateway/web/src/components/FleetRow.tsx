@@ -27,6 +27,7 @@ function FleetRowView({ entry, now }: { entry: FleetEntry; now: number }) {
       data-device={device.id}
       data-online={device.online}
       data-health={health}
+      data-alerts={alerts}
     >
       <h2 id={titleId} className="fleet-name">
         <Link href={devicePath(device.id)}>{title}</Link>
@@ -40,7 +41,7 @@ function FleetRowView({ entry, now }: { entry: FleetEntry; now: number }) {
           last seen {formatAgo(device.lastSeen, now)}
         </span>
         {alerts > 0 ? (
-          <span className="badge badge-alert">
+          <span className="badge badge-alert" data-alert-mark="">
             {alerts} active alert{alerts === 1 ? "" : "s"}
           </span>
         ) : null}

@@ -17,6 +17,7 @@ import type { State } from "../state/reducer";
 export function AlertsPage({ state, entries, operator }: { state: State; entries: readonly FleetEntry[]; operator: boolean }) {
   const [recent, setRecent] = useState<Alert[] | string | null>(null);
   const [acked, setAcked] = useState(0);
+  const [ackError, setAckError] = useState<string | null>(null);
   const capabilities = useCapabilities();
   const available = capabilities?.alerts !== false;
   useEffect(() => {
@@ -58,14 +59,26 @@ export function AlertsPage({ state, entries, operator }: { state: State; entries
           onAck={
             operator
               ? (alert) => {
-                  void ackAlert(alert).finally(() => {
-                    setAcked((n) => n + 1);
-                  });
+                  setAckError(null);
+                  ackAlert(alert)
+                    .catch((error: unknown) => {
+                      setAckError(
+                        `Could not acknowledge ${alert.rule}: ${error instanceof HttpError ? error.message : "the gateway did not answer"}.`,
+                      );
+                    })
+                    .finally(() => {
+                      setAcked((n) => n + 1);
+                    });
                 }
               : null
           }
         />
       )}
+      {ackError !== null ? (
+        <p className="chart-note" role="alert">
+          {ackError}
+        </p>
+      ) : null}
       <h3 className="section-title">Recent</h3>
       {shownRecent === null ? <p className="chart-note">Loading…</p> : null}
       {typeof shownRecent === "string" ? <p className="chart-note">{shownRecent}</p> : null}
@@ -123,9 +136,16 @@ function AlertTable({
               {onAck ? (
                 <td>
                   {alert.acknowledged_by ? (
-                    `by ${alert.acknowledged_by}`
+                    <span data-acknowledged-by={alert.acknowledged_by}>by {alert.acknowledged_by}</span>
                   ) : alert.state === "firing" ? (
-                    <button type="button" className="link-button" onClick={() => { onAck(alert); }}>
+                    <button
+                      type="button"
+                      className="link-button"
+                      aria-label={`Acknowledge ${alert.rule} on ${titles.get(alert.device) ?? alert.device}`}
+                      onClick={() => {
+                        onAck(alert);
+                      }}
+                    >
                       Acknowledge
                     </button>
                   ) : (

@@ -6,6 +6,7 @@
 import { useCallback, useMemo, useState } from "react";
 import { Link } from "wouter";
 
+import type { Alert } from "../api/alerts";
 import { historyUrl, type PointRole } from "../api/client";
 import type { PointMeta } from "../api/types";
 import { ActuatorControl } from "../components/ActuatorControl";
@@ -13,10 +14,12 @@ import { CoverageLine } from "../components/CoverageLine";
 import { HistoryChart } from "../components/HistoryChart";
 import { RangePicker } from "../components/RangePicker";
 import { RecentCommands } from "../components/RecentCommands";
+import { useAlertHistory } from "../live/useAlertHistory";
 import { useCapabilities } from "../live/useCapabilities";
 import type { Dashboard } from "../live/useDashboard";
 import { chartKey, useHistory, type ChartRequest, type PointHistoryState } from "../live/useHistory";
 import { FLEET } from "../routes";
+import { alertSpans, type AlertSpan } from "../state/alertMarks";
 import type { FleetEntry } from "../state/fleet";
 import {
   binaryWords,
@@ -126,6 +129,7 @@ function DeviceView({ entry, dashboard, operator }: { entry: FleetEntry; dashboa
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [pointsKey, device.meta]);
   const history = useHistory(device.id, requests, shown.from, shown.to, String(shown.generation));
+  const deviceAlerts = useAlertHistory(device.id, dashboard.state.alerts, capabilities?.alerts === true);
   const follow = followsNow(shown.range, now);
   const trouble = troubleSince(device, health);
   const step = stepFor(shown.from, shown.to);
@@ -194,6 +198,7 @@ function DeviceView({ entry, dashboard, operator }: { entry: FleetEntry; dashboa
               pointRole="sensor"
               id={id}
               history={history[chartKey("sensor", id)]}
+              alerts={deviceAlerts}
               shown={shown}
               follow={follow}
               now={now}
@@ -211,6 +216,7 @@ function DeviceView({ entry, dashboard, operator }: { entry: FleetEntry; dashboa
                   ? { status: "none", reason: "this gateway records no actuator history" }
                   : history[chartKey("actuator", id)]
               }
+              alerts={deviceAlerts}
               shown={shown}
               follow={follow}
               now={now}
@@ -232,6 +238,7 @@ function PointPanel({
   pointRole: role,
   id,
   history,
+  alerts,
   shown,
   follow,
   now,
@@ -241,6 +248,7 @@ function PointPanel({
   pointRole: PointRole;
   id: string;
   history: PointHistoryState | undefined;
+  alerts: readonly Alert[];
   shown: Shown;
   follow: boolean;
   now: number;
@@ -251,6 +259,7 @@ function PointPanel({
   const label = pointLabel(id, meta);
   const unit = point?.unit ?? meta?.unit ?? null;
   const binary = isBinary(point, meta, role);
+  const spans = useMemo(() => alertSpans(alerts, device.id, id), [alerts, device.id, id]);
   const step = binary ? "raw" : stepFor(shown.from, shown.to);
   const csv = historyUrl(
     device.id,
@@ -302,6 +311,7 @@ function PointPanel({
         now={now}
         label={label}
         unit={unit}
+        spans={spans}
         onZoom={onZoom}
       />
     </section>
@@ -318,6 +328,7 @@ function PanelBody({
   now,
   label,
   unit,
+  spans,
   onZoom,
 }: {
   history: PointHistoryState | undefined;
@@ -329,6 +340,7 @@ function PanelBody({
   now: number;
   label: string;
   unit: string | null;
+  spans: readonly AlertSpan[];
   onZoom: (from: number, to: number) => void;
 }) {
   if (history === undefined || history.status === "loading") {
@@ -375,6 +387,7 @@ function PanelBody({
         live={point}
         label={label}
         unit={unit}
+        alerts={spans}
         onZoom={onZoom}
       />
       {history.series.points === 0 ? <p className="chart-note">No readings in this range yet.</p> : null}
