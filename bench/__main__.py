@@ -59,8 +59,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--systems",
         nargs="+",
         choices=SYSTEMS,
-        help="what to measure (default: floor textbook nodered pigw; --quick: floor textbook "
-        "pigw). nodered installs Node-RED from npm into a cache folder on first use",
+        help="what to measure (default: floor textbook nodered pigw pigw-recorder; --quick: "
+        "floor textbook pigw pigw-recorder). pigw runs without a history store, pigw-recorder "
+        "with a SQLite one. nodered installs Node-RED from npm into a cache folder on first use",
     )
     parser.add_argument("--clients-per-reader", type=int, default=1000, help="per reader process")
     parser.add_argument(
@@ -79,7 +80,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     args.systems = args.systems or (
-        ["floor", "textbook", "pigw"] if args.quick else ["floor", "textbook", "nodered", "pigw"]
+        ["floor", "textbook", "pigw", "pigw-recorder"]
+        if args.quick
+        else ["floor", "textbook", "nodered", "pigw", "pigw-recorder"]
     )
     args.clients = args.clients or ([1, 10] if args.quick else [1, 100, 1000])
     args.duration = args.duration or (1.0 if args.quick else 5.0)

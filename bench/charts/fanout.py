@@ -24,7 +24,7 @@ from bench.charts import figure
 #: The client counts the issue asks curves for; a run without them gets curves for what it has.
 CURVE_CLIENTS = (100, 1000)
 P99_LIMIT_MS = 100.0
-ORDER = ("floor", "textbook", "nodered", "cluster", "pigw")
+ORDER = ("floor", "textbook", "nodered", "cluster", "pigw", "pigw-recorder")
 
 
 def _systems(results: Mapping[str, Any]) -> list[str]:

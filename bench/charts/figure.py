@@ -19,9 +19,11 @@ COLOURS = {
     "nodered": "#2ca02c",
     "textbook": "#9467bd",
     "cluster": "#ff7f0e",
+    "pigw-recorder": "#8c564b",
 }
 NAMES = {
     "pigw": "pigw (SSE)",
+    "pigw-recorder": "pigw (SSE) + recorder",
     "floor": "Mosquitto subscribers (floor)",
     "nodered": "Node-RED 4 (WebSocket)",
     "textbook": "textbook FastAPI + sse-starlette",

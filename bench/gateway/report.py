@@ -15,14 +15,15 @@ LABELS = {
     "floor": "Mosquitto, plain MQTT subscribers (the floor)",
     "nodered": "Node-RED, mqtt-in -> websocket-out",
     "textbook": "textbook FastAPI + sse-starlette, one queue per client",
-    "pigw": "pigw gateway (SSE)",
+    "pigw": "pigw gateway (SSE), no history store",
+    "pigw-recorder": "pigw gateway (SSE) + recorder (SQLite)",
     "cluster": "NATS cluster (3 nodes), plain MQTT subscribers across it",
 }
 
 
 def step_line(step: Step) -> str:
     return (
-        f"{step.system:9} {step.clients:6d} {step.rate:6.0f} {step.deliveries_per_s:9.0f} "
+        f"{step.system:13} {step.clients:6d} {step.rate:6.0f} {step.deliveries_per_s:9.0f} "
         f"{step.loss:7.2%} {step.gaps:4d} {step.p50_ms:8.2f} {step.p99_ms:8.2f} "
         f"{step.server_cpu:6.0%} {step.broker_cpu:6.0%} {step.client_cpu:6.0%} "
         f"{step.server_rss_mb:6.1f} {'ok' if step.ok else 'MISS'}"
@@ -30,7 +31,7 @@ def step_line(step: Step) -> str:
 
 
 STEP_HEADER = (
-    f"{'system':9} {'client':>6} {'msg/s':>6} {'deliv/s':>9} {'loss':>7} {'gaps':>4} "
+    f"{'system':13} {'client':>6} {'msg/s':>6} {'deliv/s':>9} {'loss':>7} {'gaps':>4} "
     f"{'p50 ms':>8} {'p99 ms':>8} {'server':>6} {'broker':>6} {'client':>6} {'RSS MB':>6} ok?"
 )
 
@@ -169,5 +170,19 @@ def tables(summary: dict[tuple[str, int], dict[str, Any]], systems: list[str]) -
                 f"{_fmt(row['p99_ms'], ' ms', 2)} | {_ratio(row['p50_ms'], f50)} | "
                 f"{_ratio(row['p99_ms'], f99)} | {_fmt(row['max_deliveries_per_s'], '/s')} | "
                 f"{_ratio(row['max_deliveries_per_s'], fmax)} | {'; '.join(row['stopped_by'])} |"
+            )
+    if any(system == "pigw-recorder" for system, _ in summary):
+        out.append("\nIssue 14: the recorder's cost, pigw + recorder beside pigw, same run")
+        out.append("| clients | max deliveries/s, recorder on / off | ratio | peak RSS on / off |")
+        out.append("|---|---|---|---|")
+        for clients in counts:
+            on, off = summary.get(("pigw-recorder", clients)), summary.get(("pigw", clients))
+            if on is None or off is None:
+                continue
+            out.append(
+                f"| {clients} | {_fmt(on['max_deliveries_per_s'], '/s')} / "
+                f"{_fmt(off['max_deliveries_per_s'], '/s')} | "
+                f"{_ratio(on['max_deliveries_per_s'], off['max_deliveries_per_s'])} | "
+                f"{_fmt(on['peak_rss_mb'], ' MB', 0)} / {_fmt(off['peak_rss_mb'], ' MB', 0)} |"
             )
     return "\n".join(out)

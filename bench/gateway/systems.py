@@ -32,7 +32,7 @@ from tests.support.processes import REPO, ManagedProcess, venv_command
 
 __all__ = ["REPO", "SYSTEMS", "Running", "cpu_seconds", "rss_mb", "start"]
 
-SYSTEMS = ("floor", "textbook", "pigw", "nodered", "cluster")
+SYSTEMS = ("floor", "textbook", "pigw", "pigw-recorder", "nodered", "cluster")
 #: Set from the command line: the floor's subscription QoS, extra lines for mosquitto.conf.
 OPTIONS: dict[str, str] = {"floor_qos": "1", "broker_extra": ""}
 CLOCK_TICKS = 100  # os.sysconf("SC_CLK_TCK") on Linux
@@ -105,7 +105,7 @@ class Running:
             self.broker.stop()  # the "server" is one of its nodes
             return
         if self.server is not None:
-            if self.name == "pigw" and os.environ.get("PIGW_BENCH_PROFILE"):
+            if self.name in ("pigw", "pigw-recorder") and os.environ.get("PIGW_BENCH_PROFILE"):
                 # uvicorn re-raises the signal it stopped for: SIGINT ends in KeyboardInterrupt,
                 # which lets cProfile write its file (SIGTERM would not).
                 self.server.signal(signal.SIGINT)
@@ -135,7 +135,10 @@ def start(name: str, workdir: Path) -> Running:
         if name == "floor":
             return Running(name, broker, None, "mqtt" + OPTIONS["floor_qos"], broker.port, "")
         port = free_port()
-        if name == "pigw":
+        if name in ("pigw", "pigw-recorder"):
+            # "pigw" without a history store, "pigw-recorder" recording every reading into a
+            # fresh SQLite file of this run (issue 14: the recorder's cost on the live fan-out).
+            history = f"sqlite:///{workdir / 'history.db'}" if name == "pigw-recorder" else "none"
             profile = os.environ.get("PIGW_BENCH_PROFILE")  # a cProfile output file
             argv = [
                 *([sys.executable, "-m", "cProfile", "-o", profile, "-m", "gateway"] if profile
@@ -145,6 +148,7 @@ def start(name: str, workdir: Path) -> Running:
                 "--gateway-id", "bench",
                 "--log-level", "warning",
                 "--max-streams", "5000",
+                "--history-url", history,
             ]  # fmt: skip
             server = ManagedProcess(argv, workdir / "pigw.log").start()
             kind, path = "sse", "/api/events"

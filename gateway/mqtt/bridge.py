@@ -84,6 +84,11 @@ _NOT_MQTT5 = (132, 1)
 
 #: Most MQTT packets read in one socket callback (then other work gets a turn).
 MAX_PACKETS_PER_READ = 512
+#: Longest one socket callback keeps reading (seconds). A ``backlog`` message carries up to 1,000
+#: readings (~35 ms of intake work each on a loaded Pi-class core), so 512 of them would hold the
+#: loop for seconds: the recorder's writer, the streams and the HTTP routes would get no turn, and
+#: the history queue would overflow behind a month's backlog (issue 14's benchmark).
+MAX_READ_SECONDS = 0.005
 
 
 def _sink_queue(sink: Callable[[aiomqtt.Message], None]) -> type[asyncio.Queue[aiomqtt.Message]]:
@@ -129,11 +134,15 @@ class _DrainingClient(aiomqtt.Client):
 
         def drain() -> None:
             try:
+                until = time.monotonic() + MAX_READ_SECONDS
                 for _ in range(MAX_PACKETS_PER_READ):
                     before = self.delivered
                     client.loop_read()
-                    if self.delivered == before and not (pending is not None and pending() > 0):
+                    tls_pending = pending is not None and pending() > 0
+                    if self.delivered == before and not tls_pending:
                         break
+                    if not tls_pending and time.monotonic() >= until:
+                        break  # the socket stays readable: the next turn goes on reading
             except Exception as exc:  # noqa: BLE001 - handed to aiomqtt, which raises MqttError
                 if not self._disconnected.done():
                     self._disconnected.set_exception(exc)

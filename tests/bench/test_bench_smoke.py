@@ -22,7 +22,7 @@ def test_quickest_bench_run_reports_every_system_without_loss(tmp_path: Path) ->
     run = subprocess.run(
         [
             sys.executable, "-m", "bench", "--quick", "--clients", "2",
-            "--systems", "floor", "textbook", "pigw", "--json", str(out),
+            "--systems", "floor", "textbook", "pigw", "pigw-recorder", "--json", str(out),
         ],
         cwd=REPO,
         check=False,
@@ -33,7 +33,7 @@ def test_quickest_bench_run_reports_every_system_without_loss(tmp_path: Path) ->
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads(out.read_text())
     runs = {r["system"]: r for r in report["runs"]}
-    assert set(runs) == {"floor", "textbook", "pigw"}
+    assert set(runs) == {"floor", "textbook", "pigw", "pigw-recorder"}
     for system, result in runs.items():
         assert result["error"] is None, (system, result["error"])
         # One step, which the bench tries twice when the first attempt misses (a loaded machine):
@@ -48,5 +48,6 @@ def test_quickest_bench_run_reports_every_system_without_loss(tmp_path: Path) ->
         assert step["p50_ms"] <= step["p99_ms"], (system, step)
         assert step["server_rss_mb"] > 0 and step["open_clients"] == 2, (system, step)
     summary = {(row["system"], row["clients"]) for row in report["summary"]}
-    assert summary == {("floor", 2), ("textbook", 2), ("pigw", 2)}
+    assert summary == {("floor", 2), ("textbook", 2), ("pigw", 2), ("pigw-recorder", 2)}
     assert "Issue 7" in run.stdout and "Issue 4" in run.stdout
+    assert "Issue 14" in run.stdout  # the recorder on / off table
