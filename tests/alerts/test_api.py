@@ -62,7 +62,7 @@ async def gateway(
         handle(T.status("d1"), b"offline", False)  # fires `quiet` (for = 0)
         handle(T.state("d1", "t"), state(1, 35.0), False)  # `hot` pending for an hour
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
         ) as client:
             yield client, runtime, {"viewer": viewer, "operator": operator}
     finally:

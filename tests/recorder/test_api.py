@@ -50,7 +50,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
         handle(T.meta("d1"), encode_model(meta("d1")), True)
         handle(T.status("d1"), b"online", True)
         transport = httpx.ASGITransport(app=application)
-        return httpx.AsyncClient(transport=transport, base_url="http://testserver"), runtime
+        return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1"), runtime
 
     yield make
     for context in reversed(contexts):
