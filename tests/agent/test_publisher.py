@@ -120,7 +120,7 @@ def publisher(outbox: FakeOutbox, link: FakeLink) -> Publisher:
 async def connect(publisher: Publisher, link: FakeLink) -> None:
     link.connected = True
     publisher.on_connected()
-    await asyncio.sleep(0)  # let the backlog task take its first batch
+    await asyncio.sleep(0)  # poll: one yield, so the backlog task takes its first batch
 
 
 def test_a_state_while_offline_waits_in_the_outbox_only(

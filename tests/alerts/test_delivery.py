@@ -33,7 +33,7 @@ class FakeTime:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # poll: one yield to the delivery task, not a wait
 
 
 class Flaky:

@@ -91,7 +91,7 @@ class Clock:
 
 
 async def no_sleep(_seconds: float) -> None:
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # poll: one yield to the writer task, not a wait
 
 
 TS = "2025-12-01T00:00:00.000Z"

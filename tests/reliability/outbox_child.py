@@ -66,7 +66,7 @@ def main(path: Path, seed: int) -> None:
             durable = outbox.commit()
             committed_at = time.monotonic()
             say(f"durable {durable}")
-        time.sleep(0.01)  # pacing: bursts of readings, as sensors produce them
+        time.sleep(0.01)  # poll: pacing, not a wait: bursts of readings, as sensors produce them
 
 
 if __name__ == "__main__":
