@@ -96,6 +96,14 @@ def test_the_documented_install_works_once_mosquitto_drops_to_its_own_user(
         Account(broker.tls_port, "_gateway", password, tls=tls).close()
         with pytest.raises(LoginRefused):
             Account(broker.port, "dev1", "not its password")
-        assert "Error" not in broker.process.output(), broker.process.output()
+        # The fixture's readiness probe connects to the TLS port and hangs up before a handshake,
+        # which Mosquitto logs as an OpenSSL EOF error or not, depending on timing: not a file error.
+        output = broker.process.output()
+        errors = [
+            line
+            for line in output.splitlines()
+            if "Error" in line and "unexpected eof while reading" not in line
+        ]
+        assert not errors, output
     finally:
         broker.process.stop()
