@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from device_agent.config import ActuatorConfig, BoardConfig
-from device_agent.ha_entities import BINARY_TEMPLATE, expire_after
 from pigw.contract import Topics
+from pigw.contract.ha_vocabulary import BINARY_TEMPLATE, expire_after
 
 __all__ = ["ORIGIN", "discovery_payload", "expire_after"]
 

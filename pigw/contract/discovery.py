@@ -17,9 +17,14 @@ builds the same document from its board file (``device_agent/discovery.py``, the
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from pigw.contract.ha_vocabulary import (
+    BINARY_SENSOR_CLASSES,
+    BINARY_TEMPLATE,
+    SENSOR_UNITS,
+    expire_after,
+)
 from pigw.contract.meta import (
     BINARY_SENSOR_KINDS,
     ActuatorKind,
@@ -30,39 +35,6 @@ from pigw.contract.meta import (
 from pigw.contract.topics import Topics
 
 ORIGIN = "pigw"
-
-#: Sensor device classes Home Assistant knows, with the units it accepts for the ones pigw's kinds
-#: produce by default (``homeassistant/components/sensor/const.py``). A device class outside this
-#: table is left out of the discovery payload rather than making Home Assistant refuse the entity.
-SENSOR_UNITS: dict[str, frozenset[str] | None] = {
-    "temperature": frozenset({"°C", "°F", "K"}),
-    "distance": frozenset({"km", "m", "cm", "mm", "mi", "yd", "in", "ft"}),
-    "voltage": frozenset({"V", "mV", "µV", "kV", "MV"}),
-    "current": frozenset({"A", "mA"}),
-    "humidity": frozenset({"%"}),
-    "moisture": frozenset({"%"}),
-    "illuminance": frozenset({"lx"}),
-    "pressure": frozenset({"Pa", "hPa", "kPa", "bar", "cbar", "mbar", "mmHg", "inHg", "psi"}),
-    "power": frozenset({"W", "kW", "mW"}),
-    "battery": frozenset({"%"}),
-    "data_size": None,
-}
-BINARY_SENSOR_CLASSES = frozenset(
-    {
-        "battery", "battery_charging", "carbon_monoxide", "cold", "connectivity", "door",
-        "garage_door", "gas", "heat", "light", "lock", "moisture", "motion", "moving",
-        "occupancy", "opening", "plug", "power", "presence", "problem", "running", "safety",
-        "smoke", "sound", "tamper", "update", "vibration", "window",
-    }
-)  # fmt: skip
-
-_BINARY_TEMPLATE = "{{ 'ON' if value_json.value else 'OFF' }}"
-
-
-def expire_after(heartbeat: float, interval: float = 0.0) -> int:
-    """Seconds after which Home Assistant shows a sensor as unavailable without a new reading:
-    two heartbeats plus one sampling interval, so one lost heartbeat is tolerated."""
-    return max(1, math.ceil(2 * heartbeat + interval))
 
 
 def _title(point: str) -> str:
@@ -88,7 +60,7 @@ def discovery_document(meta: DeviceMeta, topics: Topics, sw_version: str) -> dic
         }
         if sensor.kind in BINARY_SENSOR_KINDS:
             component["platform"] = "binary_sensor"
-            component["value_template"] = _BINARY_TEMPLATE
+            component["value_template"] = BINARY_TEMPLATE
             if sensor.heartbeat is not None:
                 component["expire_after"] = expire_after(sensor.heartbeat)
             device_class = sensor.device_class or (
@@ -156,7 +128,7 @@ def _actuator(
     return {
         **common,
         "platform": "switch",
-        "value_template": _BINARY_TEMPLATE,
+        "value_template": BINARY_TEMPLATE,
         "state_on": "ON",
         "state_off": "OFF",
     }
