@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from pydantic import ValidationError
-
 import pigw
 from device_agent.config import BoardConfig, ConfigError, parse_config
 from device_agent.discovery import discovery_payload
-from device_agent.kinds import SENSOR_KINDS, EdgeSensor, SampledSensor, SensorBase
+from device_agent.kinds import EdgeSensor, SampledSensor, SensorBase, convert_sensor
 from device_agent.schema import pin_key
 from pigw.contract import DEFAULT_DISCOVERY_PREFIX, DEFAULT_PREFIX, ContractError, Topics, check_id
 
@@ -133,18 +131,9 @@ def pin_uses(doc: dict[str, Any]) -> list[PinUse]:
 
 
 def _sensor_table(table: dict[str, Any]) -> SensorBase | None:
-    kind = SENSOR_KINDS.get(str(table.get("kind")))
-    if kind is None:
-        return None
-    try:
-        model: SensorBase = kind.config.model_validate(table)
-    except ValidationError as exc:
-        # Once more without the wrong keys (their defaults stand in), for the pins of the rest.
-        wrong = {error["loc"][0] for error in exc.errors() if error["loc"]} - {"kind"}
-        try:
-            model = kind.config.model_validate({k: v for k, v in table.items() if k not in wrong})
-        except ValidationError:
-            return None
+    """The table as its kind reads it; with wrong keys, as read without them (their defaults
+    stand in, see :func:`device_agent.schema.convert`), for the pins of the rest."""
+    model, _problems = convert_sensor(table, "sensor")
     return model
 
 
@@ -231,6 +220,7 @@ def check(path: Path, device_id: str | None, topics: Topics, out: TextIO) -> int
     except ConfigError as exc:
         found = problems_of(exc, text)
         found.extend(_clash_problems(text, {item.key for item in found}))
+        found.sort(key=lambda item: item.line if item.line is not None else 1 << 30)
         out.write(f"{path}: {len(found)} problem{'s' if len(found) != 1 else ''}\n")
         for item in found:
             where = f"line {item.line}" if item.line is not None else "line ?"

@@ -13,9 +13,7 @@ check``, tests, a host without gpiozero) from the config tables alone.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Union
-
-from pydantic import Field
+from typing import Any
 
 from device_agent.kinds import adc, digital, distance, ds18b20, light, system
 from device_agent.kinds.base import (
@@ -25,6 +23,7 @@ from device_agent.kinds.base import (
     SensorKind,
     Wiring,
 )
+from device_agent.schema import Problem, convert
 
 MODULES = (digital, distance, light, adc, ds18b20, system)
 
@@ -33,19 +32,26 @@ SENSOR_KINDS: dict[str, SensorKind[Any]] = {
     kind.name: kind for module in MODULES for kind in module.KINDS
 }
 
+#: A validated sensor table (of whichever kind; code that needs more asks the kind or the family).
+SensorConfig = SensorBase
+
 
 def sensor_kind(config: SensorBase) -> SensorKind[Any]:
     """The registry entry of a validated sensor table."""
     return SENSOR_KINDS[config.kind]
 
 
-if TYPE_CHECKING:
-    SensorConfig = SensorBase
-else:
-    # The tagged union pydantic validates a sensor table with, built from the registry (a type
-    # checker sees the common base; code that needs more asks the kind or the family).
-    _TABLES = tuple(dict.fromkeys(kind.config for kind in SENSOR_KINDS.values()))
-    SensorConfig = Annotated[Union[_TABLES], Field(discriminator="kind")]  # noqa: UP007
+def convert_sensor(table: object, key: str) -> tuple[SensorBase | None, list[Problem]]:
+    """A sensor table (``key``: ``sensors.<id>``) as the config table its ``kind`` names, and
+    every problem (:func:`device_agent.schema.convert`)."""
+    name = table.get("kind") if isinstance(table, dict) else None
+    kind = SENSOR_KINDS.get(name) if isinstance(name, str) else None
+    if isinstance(table, dict) and kind is None:
+        choices = ", ".join(sorted(SENSOR_KINDS))
+        found = "is required" if name is None else f"unknown kind {name!r}"
+        return None, [(f"{key}.kind", f"{found}: one of {choices}")]
+    return convert(table, kind.config if kind else SensorBase, key)
+
 
 __all__ = [
     "SENSOR_KINDS",
@@ -55,5 +61,6 @@ __all__ = [
     "SensorConfig",
     "SensorKind",
     "Wiring",
+    "convert_sensor",
     "sensor_kind",
 ]

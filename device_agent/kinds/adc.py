@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from msgspec import Meta
 
 from device_agent.kinds.base import Drive, SampledSensor, SensorKind, Wiring
-from device_agent.schema import DeviceClass, Simulation, Unit
+from device_agent.schema import DeviceClass, Simulation, Unit, field_error
 
 if TYPE_CHECKING:
     from device_agent.hardware.analog import AnalogInput
@@ -23,25 +23,28 @@ SPI_PINS: dict[int, dict[str, tuple[int, ...]]] = {
 Chip = Literal["mcp3001", "mcp3002", "mcp3004", "mcp3008", "mcp3201", "mcp3202", "mcp3204", "mcp3208"]  # fmt: skip
 
 
-class AdcSensor(SampledSensor):
+class AdcSensor(SampledSensor, frozen=True, kw_only=True):
     kind: Literal["adc"]
     chip: Chip = "mcp3008"
-    channel: Annotated[int, Field(ge=0, le=7)] = 0
+    channel: Annotated[int, Meta(ge=0, le=7)] = 0
     differential: bool = False
-    max_voltage: Annotated[float, Field(gt=0, le=5.5)] = 3.3
-    spi_port: Annotated[int, Field(ge=0, le=1)] = 0
-    spi_device: Annotated[int, Field(ge=0, le=2)] = 0
+    max_voltage: Annotated[float, Meta(gt=0, le=5.5)] = 3.3
+    spi_port: Annotated[int, Meta(ge=0, le=1)] = 0
+    spi_device: Annotated[int, Meta(ge=0, le=2)] = 0
     unit: Unit | None = "V"
     device_class: DeviceClass | None = "voltage"
 
-    @model_validator(mode="after")
-    def _channel_exists(self) -> AdcSensor:
+    def __post_init__(self) -> None:
+        super().__post_init__()
         channels = {"1": 1, "2": 2, "4": 4, "8": 8}[self.chip[-1]]
         if self.channel >= channels:
-            raise ValueError(f"{self.chip} has no channel {self.channel} (0-{channels - 1})")
+            raise field_error(
+                "channel", f"{self.chip} has no channel {self.channel} (0-{channels - 1})"
+            )
         if self.spi_device >= len(SPI_PINS[self.spi_port]["ce"]):
-            raise ValueError(f"SPI{self.spi_port} has no spi_device {self.spi_device}")
-        return self
+            raise field_error(
+                "spi_device", f"SPI{self.spi_port} has no spi_device {self.spi_device}"
+            )
 
     def shared_pins(self) -> list[tuple[int, str]]:
         # ADCs on one bus share its pins with each other; nothing else may take them.

@@ -1,7 +1,7 @@
 """What every sensor kind provides, and the two families kinds belong to. Pure.
 
-A kind is one :class:`SensorKind` entry: its config table (a pydantic model whose ``kind`` is a
-``Literal``), how it opens its hardware, how ``--simulate`` moves its pins, and what it says to Home
+A kind is one :class:`SensorKind` entry: its config table (a msgspec struct, see
+:class:`~device_agent.schema.Strict`, whose ``kind`` is a ``Literal``), how it opens its hardware, how ``--simulate`` moves its pins, and what it says to Home
 Assistant (its family's entity, see :mod:`device_agent.ha_entities`). The families:
 
 * :class:`EdgeSensor`: a digital pin, published on every debounced edge (``binary_sensor``);
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
-from pydantic import Field, field_validator
+from msgspec import Meta
 
 from device_agent import ha_entities
 from device_agent.schema import (
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from device_agent.hardware.simulation import Simulator
 
 
-class SensorBase(Strict):
+class SensorBase(Strict, frozen=True, kw_only=True):
     """The keys every sensor table has."""
 
     kind: str
@@ -48,7 +48,7 @@ class SensorBase(Strict):
     #: seconds without a publish after which the current value is published again
     heartbeat: Seconds = 300.0
     #: consecutive failed reads that mark the sensor ``offline`` (and one good read brings it back)
-    failures_before_offline: Annotated[int, Field(ge=1, le=1000)] = 3
+    failures_before_offline: Annotated[int, Meta(ge=1, le=1000)] = 3
     simulate: Simulation | None = None
 
     def pins(self) -> list[tuple[str, int | str]]:
@@ -68,14 +68,16 @@ class SensorBase(Strict):
         raise NotImplementedError
 
 
-class EdgeSensor(SensorBase):
+class EdgeSensor(SensorBase, frozen=True, kw_only=True):
     """A digital input: published on every (debounced) edge."""
 
     pin: Pin
     #: seconds an edge must settle before the next one is published (trailing edge kept)
-    debounce: Annotated[float, Field(ge=0, le=10)] = 0.05
+    debounce: Annotated[float, Meta(ge=0, le=10)] = 0.05
 
-    _pin = field_validator("pin")(check_pin)
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_pin("pin", self.pin)
 
     def pins(self) -> list[tuple[str, int | str]]:
         return [("pin", self.pin)]
@@ -91,17 +93,17 @@ class EdgeSensor(SensorBase):
         return ha_entities.binary_sensor(self.ha_device_class(), self.heartbeat)
 
 
-class SampledSensor(SensorBase):
+class SampledSensor(SensorBase, frozen=True, kw_only=True):
     """A value read every ``interval`` (a blocking read, in a worker thread)."""
 
     #: seconds between samples
     interval: Seconds = 5.0
     #: publish only when the value moved by more than this since the last publish
-    deadband: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    deadband: Annotated[float, Meta(ge=0)] = 0.0
     #: published value = raw x scale + offset, rounded to ``decimals``
     scale: Finite = 1.0
     offset: Finite = 0.0
-    decimals: Annotated[int, Field(ge=0, le=6)] = 2
+    decimals: Annotated[int, Meta(ge=0, le=6)] = 2
 
     def discovery_entity(self, sensor_id: str) -> dict[str, Any]:
         return ha_entities.sensor(self.unit, self.device_class, self.heartbeat, self.interval)

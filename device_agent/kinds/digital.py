@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from device_agent.hardware.simulation import Simulator
 
 
-class DigitalSensor(EdgeSensor):
+class DigitalSensor(EdgeSensor, frozen=True, kw_only=True):
     """A contact or a PIR module on one pin."""
 
     kind: Literal["digital", "motion"]

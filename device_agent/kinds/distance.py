@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from msgspec import Meta
 
 from device_agent.kinds.base import Drive, SampledSensor, SensorKind, Wiring
 from device_agent.schema import DeviceClass, Finite, Pin, Simulation, Unit, check_pin
@@ -16,16 +16,19 @@ if TYPE_CHECKING:
 SPEED_OF_SOUND = 343.26  # m/s, gpiozero's DistanceSensor constant
 
 
-class DistanceSensor(SampledSensor):
+class DistanceSensor(SampledSensor, frozen=True, kw_only=True):
     kind: Literal["distance"]
     echo: Pin
     trigger: Pin
-    max_distance: Annotated[float, Field(gt=0, le=10)] = 2.0
+    max_distance: Annotated[float, Meta(gt=0, le=10)] = 2.0
     scale: Finite = 100.0
     unit: Unit | None = "cm"
     device_class: DeviceClass | None = "distance"
 
-    _pins = field_validator("echo", "trigger")(check_pin)
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_pin("echo", self.echo)
+        check_pin("trigger", self.trigger)
 
     def pins(self) -> list[tuple[str, int | str]]:
         return [("echo", self.echo), ("trigger", self.trigger)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field
+from msgspec import Meta
 
 from device_agent.kinds.base import Drive, SampledSensor, SensorKind, Wiring
 from device_agent.schema import DeviceClass, Seconds, Simulation, Unit
@@ -19,13 +19,13 @@ if TYPE_CHECKING:
 SIMULATED_ADDRESS = "28-00000a1b2c3d"
 
 
-class Ds18b20Sensor(SampledSensor):
+class Ds18b20Sensor(SampledSensor, frozen=True, kw_only=True):
     kind: Literal["ds18b20"]
     #: the sensor's 1-Wire id (``28-...``); omitted = the only ``28-*`` device present
-    address: Annotated[str, Field(pattern=r"^[0-9a-f]{2}-[0-9a-f]{12}$")] | None = None
+    address: Annotated[str, Meta(pattern=r"^[0-9a-f]{2}-[0-9a-f]{12}$")] | None = None
     w1_devices: Path = Path("/sys/bus/w1/devices")
     interval: Seconds = 10.0
-    deadband: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.1
+    deadband: Annotated[float, Meta(ge=0)] = 0.1
     unit: Unit | None = "°C"
     device_class: DeviceClass | None = "temperature"
 

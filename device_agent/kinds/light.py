@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from msgspec import Meta
 
 from device_agent.kinds.base import Drive, SampledSensor, SensorKind, Wiring
 from device_agent.schema import Finite, Pin, Simulation, Unit, check_pin
@@ -14,14 +14,16 @@ if TYPE_CHECKING:
     from device_agent.hardware.simulation import Simulator
 
 
-class LightSensor(SampledSensor):
+class LightSensor(SampledSensor, frozen=True, kw_only=True):
     kind: Literal["light"]
     pin: Pin
     scale: Finite = 100.0
     unit: Unit | None = "%"
-    charge_time_limit: Annotated[float, Field(gt=0, le=1)] = 0.01
+    charge_time_limit: Annotated[float, Meta(gt=0, le=1)] = 0.01
 
-    _pin = field_validator("pin")(check_pin)
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_pin("pin", self.pin)
 
     def pins(self) -> list[tuple[str, int | str]]:
         return [("pin", self.pin)]

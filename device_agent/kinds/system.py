@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field
+from msgspec import Meta
 
 from device_agent.kinds.base import Drive, SampledSensor, SensorKind, Wiring
 from device_agent.schema import DeviceClass, Seconds, Simulation, Unit
@@ -17,26 +17,26 @@ if TYPE_CHECKING:
     from device_agent.hardware.simulation import Simulator
 
 
-class CpuTemperatureSensor(SampledSensor):
+class CpuTemperatureSensor(SampledSensor, frozen=True, kw_only=True):
     kind: Literal["cpu_temperature"]
     interval: Seconds = 30.0
-    deadband: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.5
+    deadband: Annotated[float, Meta(ge=0)] = 0.5
     unit: Unit | None = "°C"
     device_class: DeviceClass | None = "temperature"
 
 
-class LoadAverageSensor(SampledSensor):
+class LoadAverageSensor(SampledSensor, frozen=True, kw_only=True):
     kind: Literal["load_average"]
     minutes: Literal[1, 5, 15] = 1
     interval: Seconds = 30.0
-    deadband: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.05
+    deadband: Annotated[float, Meta(ge=0)] = 0.05
 
 
-class DiskUsageSensor(SampledSensor):
+class DiskUsageSensor(SampledSensor, frozen=True, kw_only=True):
     kind: Literal["disk_usage"]
     filesystem: Path = Path("/")
     interval: Seconds = 300.0
-    deadband: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.5
+    deadband: Annotated[float, Meta(ge=0)] = 0.5
     unit: Unit | None = "%"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typing
 
+import msgspec
 import pytest
 
 from device_agent.agent import build_meta
@@ -37,7 +38,8 @@ def test_every_kind_of_the_contract_is_registered_and_nothing_else() -> None:
 def test_each_kind_names_its_table_and_belongs_to_one_family(name: str) -> None:
     kind = SENSOR_KINDS[name]
     assert kind.name == name
-    literal = typing.get_args(kind.config.model_fields["kind"].annotation)
+    (kind_field,) = (f for f in msgspec.structs.fields(kind.config) if f.name == "kind")
+    literal = typing.get_args(kind_field.type)
     assert name in literal
     assert issubclass(kind.config, EdgeSensor) != issubclass(kind.config, SampledSensor)
 
