@@ -40,6 +40,20 @@ class GpiozeroValue:
         self.device.close()
 
 
+#: Samples a smoothed gpiozero sensor takes per reading interval (its queue holds as many).
+SAMPLES_PER_INTERVAL = 5
+
+
+def pace_samples(device: Any, interval: float) -> None:
+    """Let a smoothed gpiozero sensor (``LightSensor``, ``DistanceSensor``) sample a few times per
+    reading interval instead of back to back (light) or at 16 Hz (distance): the agent reads its
+    median once per ``interval``, and each sample costs a thread wake-up and, for an HC-SR04, a
+    trigger pulse and two echo edges. Its queue covers one interval of samples (issue 18: the
+    distance sensor alone was half the demo board's idle CPU). gpiozero takes the pace only as a
+    constructor constant, so the queue's ``sample_wait`` is set here."""
+    device._queue.sample_wait = min(0.5, interval / SAMPLES_PER_INTERVAL)
+
+
 class SimulatedValue:
     """A value the simulator sets directly (the CPU temperature of a laptop is not a Pi's)."""
 

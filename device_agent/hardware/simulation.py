@@ -11,7 +11,11 @@ sampling threads included). This module holds the mock parts those kinds use.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +39,94 @@ from device_agent.waveforms import Waveform
 # (MockFactory refuses to reuse a pin unless its PWM capability matches what is asked for.)
 
 
+# gpiozero's trigger and charging mock pins start a thread for every echo and every charge: one
+# per sample, five per second for the demo board's distance sensor, which was a fifth of the
+# simulated board's idle CPU (issue 18; a Pi's real pins need no such thread). These two answer from
+# one long-lived thread per pin, with the same timing.
+
+
+class _PinWorker:
+    """One daemon thread that runs ``action`` at the deadline :meth:`schedule` sets (``None``:
+    nothing to do). The action runs under the lock, so a :meth:`schedule` that cancels it waits
+    for one already running, as gpiozero's ``join()`` did."""
+
+    def __init__(self, action: Callable[[], None], name: str) -> None:
+        self._action = action
+        self._wake = threading.Condition(threading.RLock())
+        self._due: float | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def schedule(self, delay: float | None) -> None:
+        with self._wake:
+            self._due = None if delay is None else time.monotonic() + delay
+            self._wake.notify()
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while not self._closed:
+                if self._due is None:
+                    self._wake.wait()
+                    continue
+                left = self._due - time.monotonic()
+                if left > 0:
+                    self._wake.wait(left)
+                    continue
+                self._due = None
+                self._action()
+
+
 class _TriggerPin(MockTriggerPin, MockPWMPin):  # type: ignore[misc]
-    pass
+    """A trigger pulse makes the echo pin go high after 1 ms for ``echo_time`` (as gpiozero's)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._echo_worker = _PinWorker(self._echo_edges, f"echo-{self.info.name}")
+        self._echo_rising = True
+
+    def _set_state(self, value: bool) -> None:
+        super(MockTriggerPin, self)._set_state(value)  # not MockTriggerPin's thread per pulse
+        if value:
+            self._echo_rising = True
+            self._echo_worker.schedule(0.001)
+
+    def _echo_edges(self) -> None:
+        if self._echo_rising:
+            self.echo_pin.drive_high()
+            self._echo_rising = False
+            self._echo_worker.schedule(self.echo_time)
+        else:
+            self.echo_pin.drive_low()
+
+    def close(self) -> None:
+        self._echo_worker.close()
+        super().close()
 
 
 class _ChargingPin(MockChargingPin, MockPWMPin):  # type: ignore[misc]
-    pass
+    """Set to input, the pin drives itself high after ``charge_time`` (as gpiozero's)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._charge_worker = _PinWorker(self._charged, f"charge-{self.info.name}")
+
+    def _set_function(self, value: str) -> None:
+        super(MockChargingPin, self)._set_function(value)  # not MockChargingPin's thread per charge
+        self._charge_worker.schedule(self.charge_time if value == "input" else None)
+
+    def _charged(self) -> None:
+        with contextlib.suppress(AssertionError):  # switched to output meanwhile (as gpiozero's)
+            self.drive_high()
+
+    def close(self) -> None:
+        self._charge_worker.close()
+        super().close()
 
 
 class SimulatedFactory(MockFactory):  # type: ignore[misc]
@@ -163,7 +249,7 @@ class Simulator:
         call :meth:`tick` with 0 before the sensors' first reads)."""
         loop = asyncio.get_running_loop()
         periods = [waveform.spec.period for waveform, _ in self._drivers]
-        step = min(0.25, max(0.02, min(periods, default=5.0) / 20))
+        step = min(0.5, max(0.02, min(periods, default=5.0) / 20))
         start = loop.time()
         while True:
             await asyncio.sleep(step)  # poll: the simulated world moves in small steps

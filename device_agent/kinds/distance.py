@@ -40,15 +40,21 @@ class DistanceSensor(SampledSensor, frozen=True, kw_only=True):
 def open_input(config: DistanceSensor, wiring: Wiring) -> AnalogInput:
     import gpiozero  # noqa: PLC0415 - see kinds/__init__.py
 
-    from device_agent.hardware.analog import GpiozeroValue  # noqa: PLC0415
+    from device_agent.hardware.analog import (  # noqa: PLC0415
+        SAMPLES_PER_INTERVAL,
+        GpiozeroValue,
+        pace_samples,
+    )
 
     device = gpiozero.DistanceSensor(
         echo=config.echo,
         trigger=config.trigger,
+        queue_len=SAMPLES_PER_INTERVAL,
         max_distance=config.max_distance,
         partial=True,
         pin_factory=wiring.pin_factory,
     )
+    pace_samples(device, config.interval)
     return GpiozeroValue(device, "distance")
 
 

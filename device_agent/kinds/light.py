@@ -35,17 +35,20 @@ class LightSensor(SampledSensor, frozen=True, kw_only=True):
 def open_input(config: LightSensor, wiring: Wiring) -> AnalogInput:
     import gpiozero  # noqa: PLC0415 - see kinds/__init__.py
 
-    from device_agent.hardware.analog import GpiozeroValue  # noqa: PLC0415
+    from device_agent.hardware.analog import (  # noqa: PLC0415
+        SAMPLES_PER_INTERVAL,
+        GpiozeroValue,
+        pace_samples,
+    )
 
     device = gpiozero.LightSensor(
         config.pin,
+        queue_len=SAMPLES_PER_INTERVAL,
         charge_time_limit=config.charge_time_limit,
         partial=True,
         pin_factory=wiring.pin_factory,
     )
-    # gpiozero samples a LightSensor back to back (sample_wait=0), which keeps a core busy for a
-    # value the agent reads once per interval; a few samples per interval are plenty.
-    device._queue.sample_wait = min(0.5, config.interval / 5)
+    pace_samples(device, config.interval)
     return GpiozeroValue(device, "value")
 
 
