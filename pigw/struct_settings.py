@@ -16,7 +16,8 @@ is in ``docs/agent.md``). It gives what pydantic-settings gave the agent:
   naming its flag and its variable (:func:`bad_setting_line`, the same format as the gateway's).
 
 A settings class is a ``msgspec.Struct`` with ``kw_only=True`` whose class variables
-``env_prefix`` and ``prog`` name its variables and its command. Bounds (``msgspec.Meta(ge=...)``)
+``env_prefix`` and ``prog`` name its variables and its command (its own docstring, if any, is
+``--help``'s description). Bounds (``msgspec.Meta(ge=...)``)
 are checked here, when values are converted; checks that need more (a URL, a readable file) are
 the class's ``__post_init__``, which raises :class:`BadSettings`.
 """
@@ -24,6 +25,7 @@ the class's ``__post_init__``, which raises :class:`BadSettings`.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 import typing
@@ -189,7 +191,10 @@ def _parse_flags(
 ) -> dict[str, Any]:
     parser = argparse.ArgumentParser(
         prog=str(getattr(cls, "prog", None) or os.path.basename(sys.argv[0])),
-        description=getattr(cls, "cli_description", None),
+        # The class's own docstring, as pydantic-settings shows it (AgentSettings has none).
+        description=inspect.cleandoc(cls.__dict__["__doc__"])
+        if cls.__dict__.get("__doc__")
+        else None,
         allow_abbrev=False,
     )
     for setting in settings:
