@@ -1,6 +1,6 @@
 """The agent's process does not import pydantic (issue 18: RSS ≤ 40 MB; pydantic and
 pydantic-settings cost the agent ~10 MB). Checked in a fresh interpreter, since this test process
-has long imported pydantic for other tests."""
+has long imported pydantic for other tests: the settings path alone, and the whole agent."""
 
 from __future__ import annotations
 
@@ -57,8 +57,7 @@ def test_the_check_sees_pydantic_when_it_is_there() -> None:
     assert "pydantic" in loaded and "pydantic_settings" in loaded
 
 
-# integrator: enable after board config lands (rename to test_the_whole_agent_runs_without_pydantic).
-# Until device_agent/config.py, schema.py and kinds/* leave pydantic, device_agent.config (imported
-# by device_agent.__main__ and device_agent.agent) still loads it; the settings no longer do.
-def whole_agent_runs_without_pydantic() -> None:
+def test_the_whole_agent_runs_without_pydantic() -> None:
+    # Since the board file (device_agent/config.py, schema.py, kinds/*) and the settings both left
+    # pydantic, nothing on the agent's path loads it.
     assert loaded_validation_libraries(WHOLE_AGENT) == []
