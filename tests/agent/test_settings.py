@@ -4,6 +4,8 @@ mean is also checked against the gateway's loader in ``tests/pigw/test_settings.
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pigw.settings
 from device_agent.settings import AgentSettings
 from pigw.broker_access import BrokerAddress
 from pigw.struct_settings import BadSettings, SettingsError, load_struct_settings
+from tests.support.processes import venv_command
 
 
 def load(args: list[str], env: dict[str, str] | None = None) -> AgentSettings:
@@ -160,3 +163,32 @@ def test_the_password_is_the_first_line_of_its_file(tmp_path: Path) -> None:
     secret.write_text("  s3cret \nignored\n", encoding="utf-8")
     assert load(["--mqtt-password-file", str(secret)]).mqtt_password() == "s3cret"
     assert load([]).mqtt_password() is None
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "status", "message"),
+    [
+        (
+            ["--simulate", "--check-config"],
+            {"PIGW_AGENT_MQTT_KEEPALIVE": "2"},
+            1,
+            "bad setting --mqtt-keepalive / PIGW_AGENT_MQTT_KEEPALIVE: '2' is not an integer",
+        ),
+        (["--simulate", "--bogus"], {}, 2, "pigw-agent: error: unrecognized arguments: --bogus"),
+    ],
+)
+def test_the_command_exits_with_the_status_and_message(
+    args: list[str], env: dict[str, str], status: int, message: str
+) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PIGW_AGENT_")}
+    done = subprocess.run(
+        [venv_command("pigw-agent"), *args],
+        env=environment | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == status, done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
