@@ -16,7 +16,7 @@ from device_agent.outbox import OutboxError
 from device_agent.settings import AgentSettings
 from pigw.contract import ContractError, check_id
 from pigw.logs import configure_logging
-from pigw.settings import load_settings
+from pigw.struct_settings import load_struct_settings
 
 
 def resolve(settings: AgentSettings) -> tuple[BoardConfig, str, Path]:
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         # The installed distribution's version (importlib.metadata): what meta's `sw` carries.
         print(f"pigw-agent {pigw.__version__}")
         return
-    settings = load_settings(AgentSettings, args)
+    settings = load_struct_settings(AgentSettings, args)
     configure_logging(settings.log_level, settings.log_format)
     board, device_id, outbox = resolve(settings)
     if settings.check_config:

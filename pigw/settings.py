@@ -1,56 +1,51 @@
-"""Settings both commands share: how to reach the broker, the topic prefix, logging.
+"""Settings both commands share, on pydantic-settings: the gateway's base class.
 
-``pigw-agent`` and ``pigw-gateway`` each define one pydantic-settings class that inherits from
-:class:`CommonSettings` with its own env prefix (``PIGW_AGENT_`` / ``PIGW_GATEWAY_``); every field is
-also a CLI flag (``mqtt_url`` → ``--mqtt-url``). Settings are read once, at start-up, by
-:func:`load_settings`, and handed down; nothing else reads the environment.
+``pigw-gateway`` defines one pydantic-settings class that inherits from :class:`CommonSettings`
+with its env prefix ``PIGW_GATEWAY_``; every field is also a CLI flag (``mqtt_url`` →
+``--mqtt-url``). Settings are read once, at start-up, by :func:`load_settings`, and handed down;
+nothing else reads the environment.
+
+``pigw-agent`` declares the same fields as a msgspec Struct (:class:`pigw.common_flags.CommonFlags`,
+read by :mod:`pigw.struct_settings`) so that its process never imports pydantic (issue 18). What
+the values mean (URLs, password file, TLS) is one implementation, :mod:`pigw.broker_access`; the
+error format and :class:`SettingsError` are :mod:`pigw.struct_settings`'s; and
+``tests/pigw/test_common_flags_agree.py`` keeps the two declarations of the fields equal.
 """
 
 from __future__ import annotations
 
 import ssl
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
-from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, CliApp, NoDecode, SettingsConfigDict
 
+from pigw.broker_access import (
+    BrokerAddress,
+    check_mqtt_urls,
+    check_readable_file,
+    make_tls_context,
+    parse_mqtt_url,
+    read_mqtt_password,
+    split_mqtt_urls,
+)
 from pigw.contract import DEFAULT_DISCOVERY_PREFIX, DEFAULT_PREFIX, check_prefix
 from pigw.contract.errors import ContractError
+from pigw.struct_settings import SettingsError, bad_setting_line
+
+__all__ = [
+    "BrokerAddress",
+    "CommonSettings",
+    "SettingsError",
+    "describe_errors",
+    "load_settings",
+    "parse_mqtt_url",
+]
 
 LogLevel = Literal["debug", "info", "warning", "error"]
 LogFormat = Literal["text", "json"]
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerAddress:
-    """Where the broker is, from ``mqtt://host:port`` or ``mqtts://host:port`` (TLS)."""
-
-    host: str
-    port: int
-    tls: bool
-
-
-def parse_mqtt_url(url: str) -> BrokerAddress:
-    """Parse ``--mqtt-url``; the port defaults to 1883 (``mqtt``) or 8883 (``mqtts``)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "mqtts"):
-        raise ValueError(f"{url!r}: the scheme must be mqtt:// or mqtts://")
-    if not parts.hostname:
-        raise ValueError(f"{url!r}: no host")
-    if parts.username or parts.password:
-        raise ValueError(f"{url!r}: put credentials in --mqtt-username / --mqtt-password-file")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"{url!r}: only mqtt[s]://host[:port] is understood")
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError(f"{url!r}: bad port") from exc
-    tls = parts.scheme == "mqtts"
-    return BrokerAddress(parts.hostname, port or (8883 if tls else 1883), tls)
 
 
 class CommonSettings(BaseSettings):
@@ -97,20 +92,12 @@ class CommonSettings(BaseSettings):
     @field_validator("mqtt_url", mode="before")
     @classmethod
     def _urls_split(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+        return split_mqtt_urls(value) if isinstance(value, str) else value
 
     @field_validator("mqtt_url")
     @classmethod
     def _urls_parse(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("at least one broker URL is needed")
-        schemes = {parse_mqtt_url(url).tls for url in value}
-        if len(schemes) > 1:
-            # One TLS configuration (CA, client certificate) serves every node.
-            raise ValueError("all broker URLs must use the same scheme (mqtt:// or mqtts://)")
-        return value
+        return check_mqtt_urls(value)
 
     @field_validator("topic_prefix", "discovery_prefix")
     @classmethod
@@ -123,9 +110,7 @@ class CommonSettings(BaseSettings):
     @field_validator("mqtt_password_file", "mqtt_ca_file", "mqtt_cert_file", "mqtt_key_file")
     @classmethod
     def _file_readable(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(f"{value} is not a readable file")
-        return value
+        return check_readable_file(value)
 
     @property
     def brokers(self) -> list[BrokerAddress]:
@@ -139,31 +124,17 @@ class CommonSettings(BaseSettings):
 
     def mqtt_password(self) -> str | None:
         """The password from ``mqtt_password_file`` (first line, stripped), read when connecting."""
-        if self.mqtt_password_file is None:
-            return None
-        lines = self.mqtt_password_file.read_text(encoding="utf-8").splitlines()
-        return lines[0].strip() if lines else ""
+        return read_mqtt_password(self.mqtt_password_file)
 
     def tls_context(self) -> ssl.SSLContext | None:
         """A verifying TLS context for ``mqtts://`` (CA file or system store, optional client
         certificate), or ``None`` for plain ``mqtt://``."""
-        if not self.broker.tls:
-            return None
-        context = ssl.create_default_context(
-            cafile=str(self.mqtt_ca_file) if self.mqtt_ca_file else None
+        return make_tls_context(
+            self.broker, self.mqtt_ca_file, self.mqtt_cert_file, self.mqtt_key_file
         )
-        if self.mqtt_cert_file is not None:
-            context.load_cert_chain(
-                str(self.mqtt_cert_file), str(self.mqtt_key_file) if self.mqtt_key_file else None
-            )
-        return context
 
 
 _S = TypeVar("_S", bound=BaseSettings)
-
-
-class SettingsError(SystemExit):
-    """Start-up refused because of a bad setting; the message names the offending key."""
 
 
 def describe_errors(exc: ValidationError, env_prefix: str) -> str:
@@ -172,9 +143,7 @@ def describe_errors(exc: ValidationError, env_prefix: str) -> str:
     for error in exc.errors(include_url=False):
         key = str(error["loc"][0]) if error["loc"] else "?"
         rest = ".".join(str(part) for part in error["loc"][1:])
-        flag = "--" + key.replace("_", "-")
-        where = f"{flag} / {env_prefix}{key.upper()}" + (f" ({rest})" if rest else "")
-        lines.append(f"bad setting {where}: {error['msg']}")
+        lines.append(bad_setting_line(key, env_prefix, error["msg"], rest))
     return "\n".join(lines)
 
 

@@ -12,8 +12,10 @@ import pytest
 from annotated_types import Le
 from paho.mqtt.enums import CallbackAPIVersion
 
+from pigw.common_flags import CommonFlags
 from pigw.contract import MAX_PACKET_BYTES, Topics
 from pigw.settings import CommonSettings
+from pigw.struct_settings import describe_settings
 from tests.broker.conftest import PRODUCTION_CONF, ProductionBroker
 from tests.support.broker import DEV_CONF
 from tests.support.waiting import wait_until
@@ -39,10 +41,14 @@ def test_the_packet_limit_is_the_contracts(config: Path) -> None:
 
 def test_every_keepalive_our_commands_accept_is_accepted_by_the_broker() -> None:
     # An MQTT 3.1.1 client asking for more than max_keepalive is refused outright (mosquitto.conf(5)).
-    (bound,) = [
+    # The gateway's (pydantic) and the agent's (msgspec) declarations of the flag.
+    (gateway_bound,) = [
         m.le for m in CommonSettings.model_fields["mqtt_keepalive"].metadata if isinstance(m, Le)
     ]
-    assert int(directives(PRODUCTION_CONF)["max_keepalive"][0]) >= bound
+    (agent_bound,) = [
+        s.bounds["le"] for s in describe_settings(CommonFlags) if s.name == "mqtt_keepalive"
+    ]
+    assert int(directives(PRODUCTION_CONF)["max_keepalive"][0]) >= max(gateway_bound, agent_bound)
 
 
 def test_production_is_a_complete_config_not_a_drop_in() -> None:

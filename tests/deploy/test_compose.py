@@ -15,22 +15,22 @@ from typing import Any
 
 import pytest
 import yaml
-from pydantic_settings import BaseSettings
 
 from device_agent.settings import AgentSettings
 from gateway.settings import GatewaySettings
+from pigw.broker_access import parse_mqtt_url
 from pigw.contract import Topics
-from pigw.settings import load_settings, parse_mqtt_url
 from tests.broker.accounts import Account
 from tests.support.broker import Mosquitto
 from tests.support.ports import free_port
 from tests.support.processes import REPO
+from tests.support.settings import SettingsClass, load_command_settings
 
 DEPLOY = REPO / "deploy"
 COMPOSE = DEPLOY / "docker-compose.yml"
 DOCKERFILE = DEPLOY / "docker" / "Dockerfile"
 SETUP = DEPLOY / "docker" / "setup.sh"
-COMMANDS: dict[str, type[BaseSettings]] = {
+COMMANDS: dict[str, SettingsClass] = {
     "pigw-gateway": GatewaySettings,
     "pigw-agent": AgentSettings,
 }
@@ -98,8 +98,8 @@ def test_every_command_parses_with_our_real_settings(
     for variable in [v for v in os.environ if v.startswith("PIGW_")]:
         monkeypatch.delenv(variable)
     # File settings must exist: this fails if a mounted file is missing or misnamed.
-    settings = load_settings(COMMANDS[program], [on_host(arg) for arg in args])
-    (broker,) = (parse_mqtt_url(url) for url in settings.model_dump()["mqtt_url"])
+    settings = load_command_settings(COMMANDS[program], [on_host(arg) for arg in args])
+    (broker,) = (parse_mqtt_url(url) for url in settings.mqtt_url)
     assert (broker.host, broker.port, broker.tls) == ("mosquitto", 8883, True)
 
 

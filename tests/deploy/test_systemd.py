@@ -10,15 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from pydantic_settings import BaseSettings
 
 from device_agent.settings import AgentSettings
 from gateway.settings import GatewaySettings
-from pigw.settings import load_settings
 from tests.support.processes import REPO
+from tests.support.settings import SettingsClass, env_names, load_command_settings
 
 SYSTEMD = REPO / "deploy" / "systemd"
-UNITS: dict[str, type[BaseSettings]] = {
+UNITS: dict[str, SettingsClass] = {
     "pigw-agent": AgentSettings,
     "pigw-gateway": GatewaySettings,
 }
@@ -44,11 +43,6 @@ def unit_entries(path: Path) -> list[tuple[str, str, str]]:
 
 def values(path: Path, key: str) -> list[str]:
     return [value for _, k, value in unit_entries(path) if k == key]
-
-
-def settings_variables(cls: type[BaseSettings]) -> set[str]:
-    prefix = str(cls.model_config.get("env_prefix", ""))
-    return {prefix + name.upper() for name in cls.model_fields}
 
 
 def installed_copy(unit: str, tmp_path: Path) -> Path:
@@ -110,7 +104,7 @@ def test_the_agent_may_use_the_gpio_spi_and_i2c_devices() -> None:
 
 @pytest.mark.parametrize("unit", UNITS)
 def test_every_variable_the_unit_sets_is_a_setting(unit: str) -> None:
-    known = settings_variables(UNITS[unit])
+    known = env_names(UNITS[unit])
     path = SYSTEMD / f"{unit}.service"
     names = {value.partition("=")[0] for value in values(path, "Environment")}
     assert names and names <= known, names - known
@@ -136,7 +130,7 @@ def test_the_example_environment_is_accepted_by_the_command(
     ]
     names = {name for name, _, _ in assignments}
     assert names, f"{example.name} sets nothing"
-    assert names <= settings_variables(cls), names - settings_variables(cls)
+    assert names <= env_names(cls), names - env_names(cls)
     # The command reads them as it would under systemd; files they name are stand-ins here.
     stand_in = tmp_path / "stand-in"
     stand_in.write_text("x\n", encoding="utf-8")
@@ -145,5 +139,5 @@ def test_the_example_environment_is_accepted_by_the_command(
     for name, _, value in assignments:
         file = alerts if name.endswith("_ALERTS_FILE") else stand_in
         monkeypatch.setenv(name, str(file) if value.startswith("/etc/") else value)
-    settings = load_settings(cls, [])
-    assert settings.model_dump(include={"mqtt_username"})["mqtt_username"]
+    settings = load_command_settings(cls, [])
+    assert settings.mqtt_username

@@ -1,23 +1,43 @@
-"""Shared settings: broker URL, credentials, TLS files and errors that name the offending key."""
+"""Shared settings: broker URL, credentials, TLS files and errors that name the offending key.
+
+Every behaviour is checked on both declarations of the common flags: the gateway's
+pydantic-settings class (:class:`pigw.settings.CommonSettings`, :func:`pigw.settings.load_settings`)
+and the agent's msgspec Struct (:class:`pigw.common_flags.CommonFlags`,
+:func:`pigw.struct_settings.load_struct_settings`), so the two commands read them alike."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from pydantic_settings import SettingsConfigDict
 
-from pigw.settings import (
-    BrokerAddress,
-    CommonSettings,
-    SettingsError,
-    load_settings,
-    parse_mqtt_url,
-)
+from pigw.broker_access import BrokerAddress, parse_mqtt_url
+from pigw.common_flags import CommonFlags
+from pigw.settings import CommonSettings, SettingsError, load_settings
+from pigw.struct_settings import load_struct_settings
 
 
 class DemoSettings(CommonSettings):
     model_config = SettingsConfigDict(env_prefix="PIGW_DEMO_")
+
+
+class DemoFlags(CommonFlags, kw_only=True, frozen=True):
+    env_prefix: ClassVar[str] = "PIGW_DEMO_"
+    prog: ClassVar[str] = "pigw-demo"
+
+
+Loader = Callable[[list[str]], Any]
+
+
+@pytest.fixture(params=["pydantic", "msgspec"])
+def load_settings_of(request: pytest.FixtureRequest) -> Loader:
+    """Read the demo settings from these flags (and the environment) with one of the loaders."""
+    if request.param == "pydantic":
+        return lambda args: load_settings(DemoSettings, args)
+    return lambda args: load_struct_settings(DemoFlags, args)
 
 
 @pytest.mark.parametrize(
@@ -42,8 +62,8 @@ def test_bad_mqtt_urls(url: str) -> None:
         parse_mqtt_url(url)
 
 
-def test_defaults_follow_the_contract() -> None:
-    settings = load_settings(DemoSettings, [])
+def test_defaults_follow_the_contract(load_settings_of: Loader) -> None:
+    settings = load_settings_of([])
     assert settings.mqtt_url == ["mqtt://127.0.0.1:1883"]
     assert settings.brokers == [BrokerAddress("127.0.0.1", 1883, tls=False)]
     assert settings.topic_prefix == "pigw"
@@ -52,12 +72,14 @@ def test_defaults_follow_the_contract() -> None:
     assert settings.mqtt_password() is None
 
 
-def test_flags_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_flags_and_environment(
+    load_settings_of: Loader, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     secret = tmp_path / "pw"
     secret.write_text("s3cret\nignored\n")
     monkeypatch.setenv("PIGW_DEMO_TOPIC_PREFIX", "site1/pigw")
-    settings = load_settings(
-        DemoSettings, ["--mqtt-url", "mqtts://b:8884", "--mqtt-password-file", str(secret)]
+    settings = load_settings_of(
+        ["--mqtt-url", "mqtts://b:8884", "--mqtt-password-file", str(secret)]
     )
     assert settings.topic_prefix == "site1/pigw"
     assert settings.broker == BrokerAddress("b", 8884, tls=True)
@@ -79,20 +101,25 @@ def test_flags_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     ],
 )
 def test_a_bad_setting_stops_start_up_naming_the_key(
-    monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str], named: str
+    load_settings_of: Loader,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: dict[str, str],
+    named: str,
 ) -> None:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     with pytest.raises(SettingsError) as info:
-        load_settings(DemoSettings, args)
+        load_settings_of(args)
+    assert isinstance(info.value.code, str)  # printed by Python, exit status 1
     assert named in str(info.value)
 
 
 def test_one_broker_url_from_the_environment_works_as_before(
-    monkeypatch: pytest.MonkeyPatch,
+    load_settings_of: Loader, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PIGW_DEMO_MQTT_URL", "mqtt://broker.lan:1884")
-    settings = load_settings(DemoSettings, [])
+    settings = load_settings_of([])
     assert settings.mqtt_url == ["mqtt://broker.lan:1884"]
     assert settings.broker == BrokerAddress("broker.lan", 1884, tls=False)
 
@@ -116,11 +143,11 @@ def test_one_broker_url_from_the_environment_works_as_before(
     ],
 )
 def test_several_broker_urls_for_failover_keep_their_order(
-    monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str]
+    load_settings_of: Loader, monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str]
 ) -> None:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    settings = load_settings(DemoSettings, args)
+    settings = load_settings_of(args)
     assert settings.brokers[:2] == [
         BrokerAddress("n1", 1883, tls=False),
         BrokerAddress("n2", 1883, tls=False),
