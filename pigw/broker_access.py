@@ -12,6 +12,7 @@ import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 
@@ -91,3 +92,40 @@ def make_tls_context(
     if cert_file is not None:
         context.load_cert_chain(str(cert_file), str(key_file) if key_file else None)
     return context
+
+
+class BrokerAccess:
+    """What both settings classes offer from their broker flags (``mqtt_url``, the password file,
+    the TLS files): mixed into the gateway's pydantic class and the agent's msgspec Struct, so the
+    two stay one implementation. Slot-less, as msgspec requires of a mixin."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # the flags the class mixed into declares (not fields of their own here:
+        # pydantic would take them as fields and reorder the gateway's flags)
+        mqtt_url: list[str]
+        mqtt_password_file: Path | None
+        mqtt_ca_file: Path | None
+        mqtt_cert_file: Path | None
+        mqtt_key_file: Path | None
+
+    @property
+    def brokers(self) -> list[BrokerAddress]:
+        """Every broker URL, in the order given (the nodes of one cluster)."""
+        return [parse_mqtt_url(url) for url in self.mqtt_url]
+
+    @property
+    def broker(self) -> BrokerAddress:
+        """The first broker: the only one without failover."""
+        return self.brokers[0]
+
+    def mqtt_password(self) -> str | None:
+        """The password from ``mqtt_password_file`` (first line, stripped), read when connecting."""
+        return read_mqtt_password(self.mqtt_password_file)
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        """A verifying TLS context for ``mqtts://`` (CA file or system store, optional client
+        certificate), or ``None`` for plain ``mqtt://``."""
+        return make_tls_context(
+            self.broker, self.mqtt_ca_file, self.mqtt_cert_file, self.mqtt_key_file
+        )

@@ -15,19 +15,15 @@ given for ``mqtt_url`` is taken as a list of one (or of several, separated by co
 
 from __future__ import annotations
 
-import ssl
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
 from pigw.broker_access import (
-    BrokerAddress,
+    BrokerAccess,
     check_mqtt_urls,
     check_readable_file,
-    make_tls_context,
-    parse_mqtt_url,
-    read_mqtt_password,
     split_mqtt_urls,
 )
 from pigw.contract import DEFAULT_DISCOVERY_PREFIX, DEFAULT_PREFIX, check_prefix
@@ -44,7 +40,7 @@ def _default_urls() -> list[str]:
     return ["mqtt://127.0.0.1:1883"]
 
 
-class CommonFlags(msgspec.Struct, kw_only=True, frozen=True):
+class CommonFlags(msgspec.Struct, BrokerAccess, kw_only=True, frozen=True):
     """The flags both commands take; a subclass sets ``env_prefix`` and ``prog``."""
 
     env_prefix: ClassVar[str] = ""
@@ -118,23 +114,3 @@ class CommonFlags(msgspec.Struct, kw_only=True, frozen=True):
                 problems[name] = str(exc)
         if problems:
             raise BadSettings(problems)
-
-    @property
-    def brokers(self) -> list[BrokerAddress]:
-        """Every broker URL, in the order given (the nodes of one cluster)."""
-        return [parse_mqtt_url(url) for url in self.mqtt_url]
-
-    @property
-    def broker(self) -> BrokerAddress:
-        """The first broker: the only one without failover."""
-        return self.brokers[0]
-
-    def mqtt_password(self) -> str | None:
-        """The password from ``mqtt_password_file`` (first line, stripped), read when connecting."""
-        return read_mqtt_password(self.mqtt_password_file)
-
-    def tls_context(self) -> ssl.SSLContext | None:
-        """A verifying TLS context for ``mqtts://``, or ``None`` for plain ``mqtt://``."""
-        return make_tls_context(
-            self.broker, self.mqtt_ca_file, self.mqtt_cert_file, self.mqtt_key_file
-        )

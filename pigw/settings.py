@@ -14,7 +14,6 @@ error format and :class:`SettingsError` are :mod:`pigw.struct_settings`'s; and
 
 from __future__ import annotations
 
-import ssl
 import sys
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
@@ -23,12 +22,11 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, CliApp, NoDecode, SettingsConfigDict
 
 from pigw.broker_access import (
+    BrokerAccess,
     BrokerAddress,
     check_mqtt_urls,
     check_readable_file,
-    make_tls_context,
     parse_mqtt_url,
-    read_mqtt_password,
     split_mqtt_urls,
 )
 from pigw.contract import DEFAULT_DISCOVERY_PREFIX, DEFAULT_PREFIX, check_prefix
@@ -48,7 +46,7 @@ LogLevel = Literal["debug", "info", "warning", "error"]
 LogFormat = Literal["text", "json"]
 
 
-class CommonSettings(BaseSettings):
+class CommonSettings(BaseSettings, BrokerAccess):
     """The flags both commands take (CONTRACT.md, "Common flags")."""
 
     model_config = SettingsConfigDict(
@@ -111,27 +109,6 @@ class CommonSettings(BaseSettings):
     @classmethod
     def _file_readable(cls, value: Path | None) -> Path | None:
         return check_readable_file(value)
-
-    @property
-    def brokers(self) -> list[BrokerAddress]:
-        """Every broker URL, in the order given (the nodes of one cluster)."""
-        return [parse_mqtt_url(url) for url in self.mqtt_url]
-
-    @property
-    def broker(self) -> BrokerAddress:
-        """The first broker: the only one without failover."""
-        return self.brokers[0]
-
-    def mqtt_password(self) -> str | None:
-        """The password from ``mqtt_password_file`` (first line, stripped), read when connecting."""
-        return read_mqtt_password(self.mqtt_password_file)
-
-    def tls_context(self) -> ssl.SSLContext | None:
-        """A verifying TLS context for ``mqtts://`` (CA file or system store, optional client
-        certificate), or ``None`` for plain ``mqtt://``."""
-        return make_tls_context(
-            self.broker, self.mqtt_ca_file, self.mqtt_cert_file, self.mqtt_key_file
-        )
 
 
 _S = TypeVar("_S", bound=BaseSettings)
