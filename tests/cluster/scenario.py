@@ -29,6 +29,8 @@ from tests.support.waiting import wait_until
 TOPICS = Topics()
 #: A node kill costs ~6 s of leader election plus ~10 s until a resumed session's CONNACK.
 FAILOVER = 90.0
+#: A replica's start on a fresh cluster.
+READY = 60.0
 
 
 @dataclass
@@ -55,7 +57,12 @@ def _replica(system: System, name: str, nodes: list[NatsNode], extra: tuple[str,
         gateway_id=name,
     )  # fmt: skip
     system.gateways.append(gateway)
-    return gateway.start()
+    gateway.start(ready=False)
+    # The cluster is usable (the fixture probed MQTT on every node), but a replica's first
+    # connection also waits for the MQTT session streams' placement: on a loaded machine, more
+    # than the 20 s a single-broker gateway gets.
+    gateway.wait_ready(READY)
+    return gateway
 
 
 def _every_client_holds(clients: list[Clients], seqs: set[int], timeout: float, what: str) -> None:

@@ -7,11 +7,17 @@ stopped or killed by its pid like the Mosquitto fixture. ``nats-server`` comes f
 
 Readiness is the monitoring endpoint ``/healthz``, which answers 200 only once the node's JetStream
 is current with the cluster (NATS's MQTT sessions and retained messages live in JetStream streams,
-so an open MQTT port alone does not mean a client can subscribe and get the retained state).
+so an open MQTT port alone does not mean a client can subscribe and get the retained state), and
+then an MQTT probe on every node: a CONNECT answered by CONNACK 0 and a QoS 1 SUBSCRIBE granted.
+``/healthz`` can say 200 while the cluster still elects the leaders of the MQTT streams; a client
+that connects then is hung up on before its CONNACK (seen in CI: the benchmark's first subscriber
+got "connection closed", a gateway replica stayed unready for 20 s).
 """
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 import urllib.error
 import urllib.request
@@ -56,6 +62,53 @@ class NatsNode:
                 return bool(answer.status == 200)
         except (urllib.error.URLError, OSError):
             return False
+
+    def mqtt_usable(self) -> bool:
+        """One MQTT round trip: CONNECT (clean session) answered by CONNACK 0, then a QoS 1
+        SUBSCRIBE granted (QoS 1 subscriptions are JetStream consumers, the part that fails while
+        leaders are still being elected)."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.mqtt_port), timeout=5) as sock:
+                sock.sendall(_packet(0x10, _utf8("MQTT") + bytes([4, 0x02, 0, 30]) + _utf8(
+                    f"pigw-ready-probe-{self.name}"
+                )))  # fmt: skip
+                if _read_packet(sock) != (0x20, b"\x00\x00"):
+                    return False
+                sock.sendall(
+                    _packet(0x82, struct.pack("!H", 1) + _utf8("pigw/ready-probe") + b"\x01")
+                )
+                kind, body = _read_packet(sock)
+                granted = kind == 0x90 and len(body) == 3 and body[2] in (0, 1)
+                sock.sendall(b"\xe0\x00")  # DISCONNECT
+                return granted
+        except OSError:
+            return False
+
+
+def _utf8(text: str) -> bytes:
+    raw = text.encode()
+    return struct.pack("!H", len(raw)) + raw
+
+
+def _packet(first: int, body: bytes) -> bytes:
+    assert len(body) < 128
+    return bytes([first, len(body)]) + body
+
+
+def _read_packet(sock: socket.socket) -> tuple[int, bytes]:
+    """One small MQTT packet (remaining length < 128); raises OSError if the node hangs up."""
+    head = _read_exactly(sock, 2)
+    return head[0], _read_exactly(sock, head[1])
+
+
+def _read_exactly(sock: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("the node closed the MQTT connection")
+        data += chunk
+    return data
 
 
 class NatsCluster:
@@ -102,13 +155,17 @@ class NatsCluster:
         return self
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
-        """Every running node's MQTT port is open and its JetStream is current."""
+        """Every running node's MQTT port is open, its JetStream is current, and an MQTT client
+        can connect and subscribe on it."""
         running = [node for node in self.nodes if node.running]
         try:
             for node in running:
                 wait_for_port(node.mqtt_port, timeout)
             wait_until(
                 lambda: all(node.healthy() for node in running), timeout, "NATS JetStream ready"
+            )
+            wait_until(
+                lambda: all(node.mqtt_usable() for node in running), timeout, "NATS MQTT usable"
             )
         except AssertionError:
             raise AssertionError(f"the NATS cluster did not get ready:\n{self.tails()}") from None
