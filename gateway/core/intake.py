@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from gateway.core.commands import Commands
 from gateway.core.rejections import Rejections
 from gateway.hub import Hub
+from gateway.hub.encoding import reading_json
 from gateway.state import GapTracker, Registry, Seen
 from gateway.state.registry import PointRole
 from pigw.contract import (
@@ -175,19 +176,20 @@ class Intake:
             self.history.record(device, role, point, message)
         if seen is Seen.SEEN and not changed:
             return  # a retained value we hold already (a resubscription)
-        self.hub.publish(
+        self.hub.publish_json(
             "actuator" if role == "actuator" else "reading",
             device,
-            {
-                "device": device,
-                role: point,
-                "value": message.value,
-                "unit": message.unit,
-                "ts": message.ts,
-                "seq": message.seq,
-                "boot": message.boot,
-                "hist": hist,
-            },
+            reading_json(
+                device,
+                role,
+                point,
+                value=message.value,
+                unit=message.unit,
+                ts=message.ts,
+                seq=message.seq,
+                boot=message.boot,
+                hist=hist,
+            ),
         )
         for listener in self.listeners:
             listener.reading(device, point, message.value, message.ts, past=retained or hist)

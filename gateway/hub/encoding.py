@@ -10,6 +10,7 @@ comment (the keep-alive). The WebSocket carries the same event as ``{"id", "type
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii as _quote
 from typing import Any, Final
 
 _encoder: Final = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
@@ -20,6 +21,30 @@ PING: Final = b": ping\n\n"
 def dumps(obj: Any) -> str:
     """Compact one-line JSON."""
     return _encoder.encode(obj)
+
+
+def reading_json(
+    device: str,
+    role: str,
+    point: str,
+    *,
+    value: bool | int | float,
+    unit: str | None,
+    ts: str,
+    seq: int,
+    boot: str,
+    hist: bool,
+) -> str:
+    """The data of a ``reading`` (``role`` ``sensor``) or ``actuator`` event, exactly as
+    :func:`dumps` encodes ``{"device", role, "value", "unit", "ts", "seq", "boot", "hist"}``, at a
+    quarter of its cost: every reading of a backlog is one event (issue 14's benchmark). ``value``
+    is finite (the contract refuses NaN and infinities), so ``repr`` is what ``json`` writes."""
+    number = ("true" if value else "false") if value is True or value is False else repr(value)
+    return (
+        f'{{"device":{_quote(device)},"{role}":{_quote(point)},"value":{number},'
+        f'"unit":{"null" if unit is None else _quote(unit)},"ts":{_quote(ts)},"seq":{seq},'
+        f'"boot":{_quote(boot)},"hist":{"true" if hist else "false"}}}'
+    )
 
 
 def sse_event(event_id: str | None, name: str, data_json: str) -> bytes:

@@ -96,7 +96,12 @@ class Hub:
     # --- intake side ------------------------------------------------------------------------
     def publish(self, name: LiveEventName, device: str | None, data: Mapping[str, Any]) -> Event:
         """Number, encode and append one live event; wake the waiting streams once per loop turn."""
-        event = Event(self.epoch, self.ring.head + 1, name, device, dumps(data))
+        return self.publish_json(name, device, dumps(data))
+
+    def publish_json(self, name: LiveEventName, device: str | None, data_json: str) -> Event:
+        """:meth:`publish` for data already encoded by :mod:`gateway.hub.encoding` (compact,
+        ASCII-only JSON): the intake's readings, one event each."""
+        event = Event(self.epoch, self.ring.head + 1, name, device, data_json)
         self.ring.append(event)
         if self._batches:
             self._batches.clear()

@@ -43,19 +43,24 @@ class Ring:
     def append(self, event: Event) -> None:
         if event.n != self.head + 1:
             raise ValueError(f"event {event.n} does not follow {self.head}")
-        self._events.append(event)
-        self.head = event.n
-        self.bytes += event.size
         events = self._events
-        while len(self) > self.max_events or (self.bytes > self.max_bytes and len(self) > 1):
-            self.bytes -= events[self._start].size
+        events.append(event)
+        self.head = event.n
+        self.bytes += len(event.sse)
+        start = self._start
+        # len(self) inlined (it is len(events) - start): this runs once per event.
+        held = len(events) - start
+        while held > self.max_events or (self.bytes > self.max_bytes and held > 1):
+            self.bytes -= len(events[start].sse)
             # The dead prefix keeps its slots until it is cut off, but not its events: they are
             # freed now (else up to as many dropped events as live ones stay in memory).
-            events[self._start] = _DROPPED
-            self._start += 1
-        if self._start >= 1024 and self._start * 2 >= len(self._events):
-            del self._events[: self._start]
-            self._start = 0
+            events[start] = _DROPPED
+            start += 1
+            held -= 1
+        if start >= 1024 and start * 2 >= len(events):
+            del events[:start]
+            start = 0
+        self._start = start
 
     def holds(self, n: int) -> bool:
         """True when a stream whose next event is ``n`` can continue from the ring."""

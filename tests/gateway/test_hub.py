@@ -8,6 +8,7 @@ import json
 import pytest
 
 from gateway.hub import Hub, Transport
+from gateway.hub.encoding import dumps, reading_json
 from gateway.hub.event import parse_event_id
 from tests.support.sse import events as sse_events
 
@@ -285,3 +286,41 @@ async def test_a_parked_stream_with_a_direct_write_gets_its_batch_without_waking
     reading(hub, value=3.0)
     await asyncio.wait_for(waits[direct], 5)
     assert [e["id"] for e in sse_events(hub.take_sse(direct))] == ["e1-3"]
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "hist", "role"),
+    [
+        (21.5, "°C", True, "sensor"),
+        (True, None, False, "actuator"),
+        (False, 'x"y\\z\n', True, "sensor"),
+        (-3, "ms", False, "sensor"),
+        (1e-300, "\ud800", True, "sensor"),
+        (12345678901234567890, "", False, "sensor"),
+    ],
+)
+def test_reading_json_is_what_dumps_writes(
+    value: object, unit: str | None, hist: bool, role: str
+) -> None:
+    doc = {
+        "device": "dev-ü1",
+        role: "temp",
+        "value": value,
+        "unit": unit,
+        "ts": "2026-11-24T06:00:00.123Z",
+        "seq": 812,
+        "boot": "7f3a",
+        "hist": hist,
+    }
+    got = reading_json(
+        "dev-ü1",
+        role,
+        "temp",
+        value=value,  # type: ignore[arg-type]
+        unit=unit,
+        ts="2026-11-24T06:00:00.123Z",
+        seq=812,
+        boot="7f3a",
+        hist=hist,
+    )
+    assert got == dumps(doc)
