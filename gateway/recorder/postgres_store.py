@@ -13,7 +13,9 @@ share an in-memory run set, and the index answers it without reading the table.
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,10 +44,13 @@ from gateway.recorder.store import (
     StoreUnavailable,
 )
 
-try:  # the `postgres` extra
-    import asyncpg  # type: ignore[import-untyped]
-except ImportError:  # pragma: no cover - reported by open()
-    asyncpg = None
+
+def _loaded_asyncpg() -> Any:
+    """asyncpg if a store has imported it, else None. It is imported by :meth:`PostgresStore.open`
+    only (the `postgres` extra), so a gateway on SQLite never pays its ~4 MB of RSS; and an
+    exception cannot be one of asyncpg's before asyncpg is loaded."""
+    return sys.modules.get("asyncpg")
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS history_schema (version INTEGER NOT NULL);
@@ -103,6 +108,7 @@ SCHEMA_LOCK = 0x70696777
 
 def classify(exc: BaseException) -> StoreUnavailable:
     text = str(exc) or type(exc).__name__
+    asyncpg = _loaded_asyncpg()
     if asyncpg is not None and isinstance(exc, asyncpg.DiskFullError):
         cause = "disk_full"
     elif (
@@ -152,6 +158,7 @@ class PostgresStore:
         except (OSError, TimeoutError) as exc:
             raise classify(exc) from exc
         except Exception as exc:
+            asyncpg = _loaded_asyncpg()
             if asyncpg is not None and isinstance(
                 exc, asyncpg.PostgresError | asyncpg.InterfaceError
             ):
@@ -159,8 +166,12 @@ class PostgresStore:
             raise
 
     async def open(self) -> None:
-        if asyncpg is None:
-            raise StoreUnavailable("other", "asyncpg is missing: pip install 'pigw[postgres]'")
+        try:  # by name: asyncpg ships no type information (mypy sees Any)
+            asyncpg = importlib.import_module("asyncpg")
+        except ImportError:
+            raise StoreUnavailable(
+                "other", "asyncpg is missing: pip install 'pigw[postgres]'"
+            ) from None
         try:
             self._pool = await asyncpg.create_pool(
                 self.dsn, min_size=1, max_size=self._pool_size, command_timeout=30
