@@ -31,15 +31,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
-import httpx
-
 from gateway.alerts.alert import Alert, AlertKey, Change
 from gateway.alerts.delivery import Dispatcher, Sender
 from gateway.alerts.engine import AlertEngine
 from gateway.alerts.mqtt_notify import MqttSender, RetainedPublish
 from gateway.alerts.rules import AlertsFileError, MqttNotifier, RuleSet, load_rules
 from gateway.alerts.store import AlertStore, AlertStoreUnavailable, MemoryAlertStore
-from gateway.alerts.webhook import WebhookSender
+from gateway.alerts.webhook import WebhookClient, WebhookSender
 from pigw.contract import Topics, Value
 
 logger = logging.getLogger("gateway.alerts")
@@ -90,7 +88,7 @@ class Alerting:
         self._clock = clock
         rules = load_rules(rules_path) if rules_path is not None else RuleSet()
         self.engine = AlertEngine(rules)
-        self._http = httpx.AsyncClient(follow_redirects=False)
+        self._http = WebhookClient()
         self.dispatcher = Dispatcher(self._senders(rules), retry_s=retry_s)
         self._queue: asyncio.Queue[tuple[Change, tuple[str, ...]]] = asyncio.Queue(MAX_QUEUED)
         self._worker: asyncio.Task[None] | None = None

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
-
 from gateway.alerts.alert import Alert
 from gateway.alerts.delivery import DeliveryFailed, Dispatcher, Sender
 from gateway.alerts.rules import WebhookNotifier
-from gateway.alerts.webhook import WebhookSender
+from gateway.alerts.webhook import WebhookClient, WebhookSender
 from tests.alerts.receiver import Receiver
 from tests.support.ports import free_port
 from tests.support.waiting import async_wait_until
@@ -110,7 +108,8 @@ async def test_close_cancels_deliveries_under_way() -> None:
 async def test_real_webhooks_500_then_ok_hanging_and_refusing() -> None:
     refused_url = f"http://127.0.0.1:{free_port()}/hook"
     with Receiver(failures=3) as flaky, Receiver(hang=True) as hanging, Receiver() as good:
-        async with httpx.AsyncClient() as client:
+        client = WebhookClient()  # the gateway's own: httpx's client made at the first POST
+        try:
             notifiers = {
                 "flaky": WebhookNotifier("flaky", flaky.url, (("X-Pigw", "yes"),)),
                 "hanging": WebhookNotifier("hanging", hanging.url, timeout=0.5),
@@ -127,6 +126,10 @@ async def test_real_webhooks_500_then_ok_hanging_and_refusing() -> None:
             assert hanging.requests >= 1 and deliveries.stats.sent.get("hanging") is None
             await async_wait_until(lambda: flaky.received, 10, "the flaky receiver's POST")
             await async_wait_until(lambda: deliveries.pending == 0, 15, "every delivery to end")
+            assert client.started
+        finally:
+            await client.aclose()
+    assert not client.started
     stats = deliveries.stats
     assert stats.sent == {"good": 1, "flaky": 1}
     assert stats.retried["flaky"] == 3 and flaky.requests == 4
