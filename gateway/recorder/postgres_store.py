@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gateway.recorder.bucketing import coarsen, fold
+from gateway.recorder.raw_json import SQL_TS_MAX, SQL_TS_MIN, RawJson
 from gateway.recorder.records import (
     HOUR_MS,
     MINUTE_MS,
@@ -102,6 +103,35 @@ POINT = (
     "SELECT p.id, p.boolean FROM history_points p JOIN history_devices d ON d.id = p.device_id "
     "WHERE d.name = $1 AND p.role = $2 AND p.name = $3"
 )
+#: A value as Python's ``float.__repr__`` writes it, or NULL where PostgreSQL's shortest text
+#: differs (docs/history.md): with ``extra_float_digits = 1`` (set on the pool) ``float8::text`` is
+#: the shortest round-trip text, as ``repr``, except that integral values lack ``.0``, that it
+#: switches to an exponent from 1e15 (Python from 1e16), and NaN/Infinity (which JSON refuses).
+#: PostgreSQL sorts NaN above Infinity, so ``< 'Infinity'`` leaves NaN out too.
+NUMBER_TEXT = """CASE
+    WHEN abs(value) < 1e15::float8 THEN
+        CASE WHEN value = trunc(value) THEN value::text || '.0' ELSE value::text END
+    WHEN abs(value) >= 1e16::float8 AND abs(value) < 'Infinity'::float8 THEN value::text
+END"""
+BOOLEAN_TEXT = "CASE WHEN value <> 0 THEN 'true' ELSE 'false' END"
+#: ``step=raw``'s readings array built by the server (issue 14): the newest ``$4`` + 1 rows (the
+#: extra one says ``truncated``), each as the JSON object ``iso_ms`` and ``json.dumps`` wrote,
+#: joined oldest first. ``exact < kept`` says a value had no exact text (NULL fragment).
+READINGS_JSON = """
+SELECT count(*) FILTER (WHERE n <= $4),
+       count(fragment) FILTER (WHERE n <= $4),
+       string_agg(fragment, ',' ORDER BY ts, seq) FILTER (WHERE n <= $4),
+       array_agg(seq ORDER BY ts, seq) FILTER (WHERE n <= $4),
+       max(ts) FILTER (WHERE n = 1), max(seq) FILTER (WHERE n = 1),
+       count(*) > $4
+FROM (SELECT ts, seq, row_number() OVER (ORDER BY ts DESC, seq DESC) AS n,
+             '{{"value":' || {value} || ',"ts":"'
+             || to_char(timestamp 'epoch' + ts * interval '1 millisecond',
+                        'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+             || '","seq":' || seq || '}}' AS fragment
+      FROM history_readings WHERE point_id = $1 AND ts BETWEEN $2 AND $3
+      ORDER BY ts DESC, seq DESC LIMIT $4 + 1) newest
+"""
 #: A lock id for schema creation: replicas starting together create the tables once.
 SCHEMA_LOCK = 0x70696777
 
@@ -174,7 +204,13 @@ class PostgresStore:
             ) from None
         try:
             self._pool = await asyncpg.create_pool(
-                self.dsn, min_size=1, max_size=self._pool_size, command_timeout=30
+                self.dsn,
+                min_size=1,
+                max_size=self._pool_size,
+                command_timeout=30,
+                # READINGS_JSON's value text is exact with this (the default), whatever the server
+                # or database says
+                server_settings={"extra_float_digits": "1"},
             )
         except (OSError, TimeoutError) as exc:
             raise classify(exc) from exc
@@ -331,6 +367,31 @@ class PostgresStore:
 
         result: tuple[list[RawReading], bool] = await self._run(job)
         return result
+
+    async def readings_json(self, ref: PointRef, start_ms: int, end_ms: int, limit: int) -> RawJson:
+        if not SQL_TS_MIN <= start_ms <= end_ms <= SQL_TS_MAX:  # to_char is exact in here only
+            got, truncated = await self.readings(ref, start_ms, end_ms, limit)
+            return RawJson.from_readings(got, truncated)
+
+        async def job(conn: Any) -> RawJson | None:
+            found = await conn.fetchrow(POINT, ref.device, ref.role, ref.point)
+            if found is None:
+                return RawJson("[]", [], False, None)
+            row = await conn.fetchrow(
+                READINGS_JSON.format(value=BOOLEAN_TEXT if found[1] else NUMBER_TEXT),
+                found[0], start_ms, end_ms, limit,
+            )  # fmt: skip
+            kept, exact, text, seqs, last_ts, last_seq, truncated = row
+            if exact < kept:  # a value PostgreSQL writes otherwise than Python: the general path
+                return None
+            last = (last_ts, last_seq) if kept else None
+            return RawJson(f"[{text or ''}]", seqs or [], truncated, last)
+
+        answer: RawJson | None = await self._run(job)
+        if answer is None:
+            got, truncated = await self.readings(ref, start_ms, end_ms, limit)
+            return RawJson.from_readings(got, truncated)
+        return answer
 
     async def buckets(
         self, ref: PointRef, tier: Tier, start_ms: int, end_ms: int, limit: int

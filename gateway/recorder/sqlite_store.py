@@ -28,10 +28,12 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
 from gateway.recorder.bucketing import coarsen, fold
+from gateway.recorder.raw_json import SQL_TS_MAX, SQL_TS_MIN, RawJson, rows_text, ts_text_ms
 from gateway.recorder.records import (
     HOUR_MS,
     MINUTE_MS,
@@ -439,6 +441,34 @@ class SqliteStore:
             if boolean:
                 return [RawReading(ts, v != 0, seq) for ts, v, seq in rows], truncated
             return list(map(RawReading._make, rows)), truncated
+
+        return await self._read(query)
+
+    async def readings_json(self, ref: PointRef, start_ms: int, end_ms: int, limit: int) -> RawJson:
+        if not SQL_TS_MIN <= start_ms <= end_ms <= SQL_TS_MAX:  # strftime is exact in here only
+            got, truncated = await self.readings(ref, start_ms, end_ms, limit)
+            return RawJson.from_readings(got, truncated)
+
+        def query(conn: sqlite3.Connection) -> RawJson:
+            found = self._point(ref)
+            if found is None:
+                return RawJson("[]", [], False, None)
+            point_id, boolean = found
+            # SQLite cannot write a REAL as float.__repr__ does (docs/history.md): the value stays
+            # a float for %r, and only ts (exact) and the true/false of digital points are text.
+            value = "CASE WHEN value != 0 THEN 'true' ELSE 'false' END" if boolean else "value"
+            rows = conn.execute(
+                f"SELECT {value}, strftime('%Y-%m-%dT%H:%M:%fZ', ts / 1000.0, 'unixepoch'), seq "  # noqa: S608 - fixed text
+                "FROM history_readings WHERE point_id = ? AND ts BETWEEN ? AND ? "
+                "ORDER BY ts DESC, seq DESC LIMIT ?",
+                (point_id, start_ms, end_ms, limit + 1),
+            ).fetchall()
+            truncated = len(rows) > limit
+            del rows[limit:]
+            last = (ts_text_ms(rows[0][1]), rows[0][2]) if rows else None
+            rows.reverse()
+            seqs = list(map(itemgetter(2), rows))
+            return RawJson(rows_text(rows, boolean=bool(boolean)), seqs, truncated, last)
 
         return await self._read(query)
 
