@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gateway.recorder.bucketing import coarsen, fold
-from gateway.recorder.raw_json import SQL_TS_MAX, SQL_TS_MIN, RawJson
+from gateway.recorder.raw_json import SQL_TS_MIN, RawJson
 from gateway.recorder.records import (
     HOUR_MS,
     MINUTE_MS,
@@ -103,16 +103,18 @@ POINT = (
     "SELECT p.id, p.boolean FROM history_points p JOIN history_devices d ON d.id = p.device_id "
     "WHERE d.name = $1 AND p.role = $2 AND p.name = $3"
 )
-#: A value as Python's ``float.__repr__`` writes it, or NULL where PostgreSQL's shortest text
-#: differs (docs/history.md): with ``extra_float_digits = 1`` (set on the pool) ``float8::text`` is
-#: the shortest round-trip text, as ``repr``, except that integral values lack ``.0``, that it
-#: switches to an exponent from 1e15 (Python from 1e16), and NaN/Infinity (which JSON refuses).
-#: PostgreSQL sorts NaN above Infinity, so ``< 'Infinity'`` leaves NaN out too.
-NUMBER_TEXT = """CASE
-    WHEN abs(value) < 1e15::float8 THEN
-        CASE WHEN value = trunc(value) THEN value::text || '.0' ELSE value::text END
-    WHEN abs(value) >= 1e16::float8 AND abs(value) < 'Infinity'::float8 THEN value::text
+#: A value as Python's ``float.__repr__`` writes it, or NULL where PostgreSQL's text may differ
+#: (docs/history.md): with ``extra_float_digits = 1`` (set on the pool) ``float8::text`` is the
+#: shortest round-trip text, as ``repr``, except that integral values lack ``.0``, that it switches
+#: to an exponent from 1e15 (Python from 1e16), that some integral values of 1e16 and more come with
+#: 17 digits where ``repr`` has fewer (found by tests/recorder/test_raw_json.py), and NaN/Infinity
+#: (which JSON refuses). So only |v| < 1e15 is written here; NaN is not less than anything.
+NUMBER_TEXT = """CASE WHEN abs(value) < 1e15::float8 THEN
+    CASE WHEN value = trunc(value) THEN value::text || '.0' ELSE value::text END
 END"""
+#: ``ts * interval '1 millisecond'`` is computed in a float8 (interval_mul), exact while the
+#: microseconds fit in its 53 bits: up to 2255-06-05. Later windows go the general path.
+PG_TS_MAX = 2**53 // 1000
 BOOLEAN_TEXT = "CASE WHEN value <> 0 THEN 'true' ELSE 'false' END"
 #: ``step=raw``'s readings array built by the server (issue 14): the newest ``$4`` + 1 rows (the
 #: extra one says ``truncated``), each as the JSON object ``iso_ms`` and ``json.dumps`` wrote,
@@ -369,7 +371,7 @@ class PostgresStore:
         return result
 
     async def readings_json(self, ref: PointRef, start_ms: int, end_ms: int, limit: int) -> RawJson:
-        if not SQL_TS_MIN <= start_ms <= end_ms <= SQL_TS_MAX:  # to_char is exact in here only
+        if not SQL_TS_MIN <= start_ms <= end_ms <= PG_TS_MAX:  # to_char is exact in here only
             got, truncated = await self.readings(ref, start_ms, end_ms, limit)
             return RawJson.from_readings(got, truncated)
 
