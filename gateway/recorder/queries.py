@@ -154,32 +154,29 @@ class HistoryQueries:
         (:meth:`HistoryStore.readings_json`) when the store holds every reading of the ring in
         the window (the common case), or holds all but some newer than its newest (a live point:
         the last readings are still in the recorder's queue), which are appended to its text.
-        Otherwise (the store lags, failed, or is ``none``) the readings are merged as
-        :meth:`point` does and encoded by the general path."""
+        Otherwise (the store lags behind older readings, failed, or is ``none``) the readings are
+        merged as :meth:`point` does and encoded by the general path."""
         ring = self._ring(ref, start_ms, end_ms)
+        seqs_from = min((r.ts_ms for r in ring), default=end_ms + 1)
         recorder = self.recorder
         if recorder is None or not recorder.opened:
-            return RawJson.from_readings(*_merged([], False, ring, limit))
+            return RawJson.from_readings(*_merged([], False, ring, limit), seqs_from)
         try:
-            fast = await recorder.store.readings_json(ref, start_ms, end_ms, limit)
+            fast = await recorder.store.readings_json(ref, start_ms, end_ms, limit, seqs_from)
         except StoreUnavailable:
-            return RawJson.from_readings(*_merged([], False, ring, limit))
-        if not ring:
+            return RawJson.from_readings(*_merged([], False, ring, limit), seqs_from)
+        held = set(fast.seqs)
+        extra = sorted((r for r in ring if r.seq not in held), key=lambda r: (r.ts_ms, r.seq))
+        if not extra:
             return fast
-        missing = {r.seq for r in ring}.difference(fast.seqs)
-        if not missing:
-            return fast
-        extra = sorted((r for r in ring if r.seq in missing), key=lambda r: (r.ts_ms, r.seq))
-        newer = fast.last is None or (extra[0].ts_ms, extra[0].seq) > fast.last
-        if newer and not fast.truncated and len(fast.seqs) + len(extra) <= limit:
+        newer = fast.last_ts_ms is None or extra[0].ts_ms > fast.last_ts_ms
+        if newer and not fast.truncated and fast.count + len(extra) <= limit:
             tail = readings_text(extra)
-            text = f"{fast.text[:-1]},{tail[1:]}" if fast.seqs else tail
-            last = extra[-1]
-            return RawJson(
-                text, [*fast.seqs, *(r.seq for r in extra)], False, (last.ts_ms, last.seq)
-            )
+            text = f"{fast.text[:-1]},{tail[1:]}" if fast.count else tail
+            seqs = [*fast.seqs, *(r.seq for r in extra)]
+            return RawJson(text, fast.count + len(extra), False, extra[-1].ts_ms, seqs)
         answer = await self._raw(ref, start_ms, end_ms, limit)
-        return RawJson.from_readings(answer.readings, answer.truncated)
+        return RawJson.from_readings(answer.readings, answer.truncated, seqs_from)
 
     # --- a device -----------------------------------------------------------------------------
     async def device(

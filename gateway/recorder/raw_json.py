@@ -18,7 +18,7 @@ compares them byte for byte.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,20 +40,26 @@ TextRow = tuple[float | str, str, int]
 @dataclass(frozen=True, slots=True)
 class RawJson:
     """A point's raw readings as the JSON array text (``[…]``), oldest first, the most recent
-    ``limit`` of the window. ``seqs`` are the readings' seqs in the same order and ``last`` the
-    newest reading's ``(ts_ms, seq)``: what the ring merge of :mod:`gateway.recorder.queries`
-    checks the in-memory readings against."""
+    ``limit`` of the window, ``count`` of them. For the ring merge of
+    :mod:`gateway.recorder.queries`: ``seqs`` are
+    the seqs of the readings at or after the ``seqs_from_ms`` asked for (the ring's oldest: the
+    ring's readings are the newest, so only these can be among them), ``last_ts_ms`` is the newest
+    reading's ``ts``."""
 
     text: str
-    seqs: Sequence[int]
+    count: int
     truncated: bool
-    last: tuple[int, int] | None
+    last_ts_ms: int | None
+    seqs: Collection[int]
 
     @staticmethod
-    def from_readings(readings: Sequence[RawReading], truncated: bool) -> RawJson:
+    def from_readings(
+        readings: Sequence[RawReading], truncated: bool, seqs_from_ms: int
+    ) -> RawJson:
         """The general path (what an adapter falls back to)."""
-        last = (readings[-1].ts_ms, readings[-1].seq) if readings else None
-        return RawJson(readings_text(readings), [r.seq for r in readings], truncated, last)
+        seqs = [r.seq for r in readings if r.ts_ms >= seqs_from_ms]
+        last = readings[-1].ts_ms if readings else None
+        return RawJson(readings_text(readings), len(readings), truncated, last, seqs)
 
 
 def readings_text(readings: Iterable[RawReading]) -> str:

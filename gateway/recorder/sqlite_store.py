@@ -25,6 +25,7 @@ import os
 import resource
 import sqlite3
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -48,6 +49,7 @@ from gateway.recorder.records import (
     SeqRun,
     Tier,
     WriteResult,
+    iso_ms,
 )
 from gateway.recorder.retention import plan_retention
 from gateway.recorder.runs import SeqRuns
@@ -444,15 +446,17 @@ class SqliteStore:
 
         return await self._read(query)
 
-    async def readings_json(self, ref: PointRef, start_ms: int, end_ms: int, limit: int) -> RawJson:
+    async def readings_json(
+        self, ref: PointRef, start_ms: int, end_ms: int, limit: int, seqs_from_ms: int
+    ) -> RawJson:
         if not SQL_TS_MIN <= start_ms <= end_ms <= SQL_TS_MAX:  # strftime is exact in here only
             got, truncated = await self.readings(ref, start_ms, end_ms, limit)
-            return RawJson.from_readings(got, truncated)
+            return RawJson.from_readings(got, truncated, seqs_from_ms)
 
         def query(conn: sqlite3.Connection) -> RawJson:
             found = self._point(ref)
             if found is None:
-                return RawJson("[]", [], False, None)
+                return RawJson("[]", 0, False, None, [])
             point_id, boolean = found
             # SQLite cannot write a REAL as float.__repr__ does (docs/history.md): the value stays
             # a float for %r, and only ts (exact) and the true/false of digital points are text.
@@ -465,10 +469,16 @@ class SqliteStore:
             ).fetchall()
             truncated = len(rows) > limit
             del rows[limit:]
-            last = (ts_text_ms(rows[0][1]), rows[0][2]) if rows else None
             rows.reverse()
-            seqs = list(map(itemgetter(2), rows))
-            return RawJson(rows_text(rows, boolean=bool(boolean)), seqs, truncated, last)
+            if not rows:
+                return RawJson("[]", 0, truncated, None, [])
+            seqs: list[int] = []
+            if seqs_from_ms <= end_ms:  # ts texts sort as the times do (fixed width, 0000-9999)
+                first = bisect_left(rows, iso_ms(max(seqs_from_ms, 0)), key=itemgetter(1))
+                seqs = [row[2] for row in rows[first:]]
+            last = ts_text_ms(rows[-1][1])
+            text = rows_text(rows, boolean=bool(boolean))
+            return RawJson(text, len(rows), truncated, last, seqs)
 
         return await self._read(query)
 

@@ -106,10 +106,13 @@ def test_the_envelope_is_the_bytes_jsonresponse_wrote(truncated: bool, count: in
 
 # --- the stores' fast path ---------------------------------------------------------------------
 async def same_as_readings(
-    store: HistoryStore, ref: PointRef, start: int, end: int, limit: int, *, fast_only: bool = False
-) -> RawJson:
+    store: HistoryStore, ref: PointRef, window: tuple[int, int], limit: int, *,
+    fast_only: bool = False, seqs_from: int | None = None,
+) -> RawJson:  # fmt: skip
     """readings_json must answer what readings() does, in the old encoding, byte for byte.
     ``fast_only``: and without falling back to readings() (the SQL path did it all)."""
+    start, end = window
+    since = start if seqs_from is None else seqs_from
     general = store.readings
     if fast_only:
 
@@ -118,14 +121,14 @@ async def same_as_readings(
 
         store.readings = no_fallback  # type: ignore[method-assign,assignment]
     try:
-        fast = await store.readings_json(ref, start, end, limit)
+        fast = await store.readings_json(ref, start, end, limit, since)
     finally:
         store.readings = general  # type: ignore[method-assign]
     got, truncated = await store.readings(ref, start, end, limit)
     assert fast.text == old_encoding(got)
-    assert list(fast.seqs) == [r.seq for r in got]
-    assert fast.truncated == truncated
-    assert fast.last == ((got[-1].ts_ms, got[-1].seq) if got else None)
+    assert (fast.count, fast.truncated) == (len(got), truncated)
+    assert sorted(fast.seqs) == sorted(r.seq for r in got if r.ts_ms >= since)
+    assert fast.last_ts_ms == (got[-1].ts_ms if got else None)
     return fast
 
 
@@ -139,9 +142,9 @@ async def test_fast_path_is_byte_identical_on_awkward_values_and_times(store: Hi
             for i, (ts, v) in enumerate(zip(times, values, strict=True))
         ]
     )
-    fast = await same_as_readings(store, TEMP, 0, END_OF_9999, 100_000)
-    assert len(fast.seqs) == 3_000 and not fast.truncated
-    await same_as_readings(store, TEMP, T0, END_OF_9999, 50)  # truncated: the most recent 50
+    fast = await same_as_readings(store, TEMP, (0, END_OF_9999), 100_000)
+    assert fast.count == 3_000 and not fast.truncated
+    await same_as_readings(store, TEMP, (T0, END_OF_9999), 50)  # truncated: the most recent 50
     # Below 1e15 (PostgreSQL writes 1e15..1e16 with an exponent and some integral values above
     # with 17 digits, so those go the general path) the SQL text is exact all by itself.
     exact = [v for v in values if abs(v) < 1e15]
@@ -153,9 +156,9 @@ async def test_fast_path_is_byte_identical_on_awkward_values_and_times(store: Hi
     )
     ref = PointRef("dev1", "sensor", "exact")
     # PostgreSQL's ts is exact up to 2255 (the ms in a float8's 53 bits), SQLite's up to 9999.
-    fast = await same_as_readings(store, ref, 0, 2**53 // 1000, 100_000, fast_only=True)
-    await same_as_readings(store, ref, 0, END_OF_9999, 100_000)
-    assert len(fast.seqs) > 500
+    fast = await same_as_readings(store, ref, (0, 2**53 // 1000), 100_000, fast_only=True)
+    await same_as_readings(store, ref, (0, END_OF_9999), 100_000)
+    assert fast.count > 500
 
 
 async def test_fast_path_of_the_common_day_at_1_per_s(store: HistoryStore) -> None:
@@ -166,8 +169,18 @@ async def test_fast_path_of_the_common_day_at_1_per_s(store: HistoryStore) -> No
             for s in range(3_600)
         ]
     )
-    fast = await same_as_readings(store, TEMP, T0, T0 + 3_600_000, 3_000, fast_only=True)
-    assert fast.truncated and len(fast.seqs) == 3_000
+    fast = await same_as_readings(store, TEMP, (T0, T0 + 3_600_000), 3_000, fast_only=True)
+    assert fast.truncated and fast.count == 3_000
+    # the ring merge asks only for the seqs from the ring's oldest on (the newest readings)
+    window = (T0, T0 + 3_600_000)
+    tail = await same_as_readings(
+        store, TEMP, window, 3_000, fast_only=True, seqs_from=T0 + 3_590_000
+    )
+    assert sorted(tail.seqs) == list(range(3_590, 3_600))
+    none = await same_as_readings(
+        store, TEMP, window, 3_000, fast_only=True, seqs_from=T0 + 3_600_001
+    )
+    assert list(none.seqs) == [] and none.last_ts_ms == T0 + 3_599_000
     assert fast.text.startswith('[{"value":20.0,"ts":"2025-12-01T00:10:00.000Z","seq":600},')
 
 
@@ -176,17 +189,18 @@ async def test_fast_path_keeps_booleans_and_empty_answers(store: HistoryStore) -
     await store.write(
         [Reading("dev1", "relay1", "actuator", i, T0 + i * 1000, v) for i, v in enumerate(states)]
     )
-    fast = await same_as_readings(store, RELAY, T0, T0 + 60_000, 100, fast_only=True)
+    fast = await same_as_readings(store, RELAY, (T0, T0 + 60_000), 100, fast_only=True)
     assert json.loads(fast.text)[0] == {"value": True, "ts": iso_ms(T0), "seq": 0}
-    empty = await same_as_readings(store, RELAY, T0 + 10_000, T0 + 60_000, 100)
-    assert (empty.text, empty.last) == ("[]", None)
-    unknown = await store.readings_json(PointRef("nobody", "sensor", "x"), T0, T0 + 1, 10)
+    empty = await same_as_readings(store, RELAY, (T0 + 10_000, T0 + 60_000), 100)
+    assert (empty.text, empty.last_ts_ms, empty.count) == ("[]", None, 0)
+    unknown = await store.readings_json(PointRef("nobody", "sensor", "x"), T0, T0 + 1, 10, T0)
     assert (unknown.text, list(unknown.seqs), unknown.truncated) == ("[]", [], False)
+    assert unknown.count == 0
 
 
 async def test_fast_path_outside_the_sql_time_range_falls_back(store: HistoryStore) -> None:
     await store.write([Reading("dev1", "temp", "sensor", 1, T0, 1.5)])
-    fast = await same_as_readings(store, TEMP, -1_000, T0, 10)  # a window from before 1970
+    fast = await same_as_readings(store, TEMP, (-1_000, T0), 10)  # a window from before 1970
     assert fast.seqs == [1]
 
 
@@ -197,4 +211,13 @@ async def test_a_value_json_refuses_fails_as_the_old_encoding_did(store: History
     with pytest.raises(ValueError, match="not JSON compliant"):
         old_encoding(got)
     with pytest.raises(ValueError, match="not JSON compliant"):
-        await store.readings_json(TEMP, T0, T0 + 10, 10)
+        await store.readings_json(TEMP, T0, T0 + 10, 10, T0)
+
+
+async def test_fast_path_orders_readings_of_one_ts_by_seq(store: HistoryStore) -> None:
+    await store.write([Reading("dev1", "temp", "sensor", s, T0, s / 4) for s in (5, 3, 1, 4, 2)])
+    await store.write([Reading("dev1", "temp", "sensor", 9, T0 - 1, 0.5)])
+    every = await same_as_readings(store, TEMP, (T0 - 10, T0), 10, fast_only=True)
+    assert [r["seq"] for r in json.loads(every.text)] == [9, 1, 2, 3, 4, 5]
+    newest = await same_as_readings(store, TEMP, (T0 - 10, T0), 3, fast_only=True)
+    assert [r["seq"] for r in json.loads(newest.text)] == [3, 4, 5] and newest.truncated
