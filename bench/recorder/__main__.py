@@ -80,7 +80,7 @@ async def bench_store(
         async def raw_json() -> None:
             # the route's own path (gateway/api/history.py): the store's readings array as text,
             # spliced into the envelope; the ring merge has nothing to add here
-            raw = await store.readings_json(REF, day_start, end, 100_000)
+            raw = await store.readings_json(REF, day_start, end, 100_000, end + 1)
             head = {"device": REF.device, REF.role: REF.point, "unit": "°C",
                     "from": iso_ms(day_start), "to": iso_ms(end), "step": Tier.RAW.value}  # fmt: skip
             envelope(head, raw.text, raw.truncated)
