@@ -25,7 +25,7 @@ from itertools import chain
 
 from gateway.recorder.records import RawReading, iso_ms
 
-#: One reading whose value is already JSON text (``true``/``false``, or PostgreSQL's number).
+#: One reading whose value is already JSON text (``true``/``false`` of a digital point).
 TEXT_ROW = '{"value":%s,"ts":"%s","seq":%d}'
 #: One reading whose value is a Python float or int: ``%r`` is the ``repr`` that ``json`` writes.
 NUMBER_ROW = '{"value":%r,"ts":"%s","seq":%d}'
@@ -42,10 +42,9 @@ TextRow = tuple[float | str, str, int]
 class RawJson:
     """A point's raw readings as the JSON array text (``[…]``), oldest first, the most recent
     ``limit`` of the window, ``count`` of them. For the ring merge of
-    :mod:`gateway.recorder.queries`: ``seqs`` are
-    the seqs of the readings at or after the ``seqs_from_ms`` asked for (the ring's oldest: the
-    ring's readings are the newest, so only these can be among them), ``last_ts_ms`` is the newest
-    reading's ``ts``."""
+    :mod:`gateway.recorder.queries`: ``seqs`` are the seqs of the readings at or after the
+    ``seqs_from_ms`` asked for (the ring's oldest: the ring holds the newest readings, so only
+    these can be among them), ``last_ts_ms`` is the newest reading's ``ts``."""
 
     text: str
     count: int
@@ -77,8 +76,8 @@ def readings_text(readings: Iterable[RawReading]) -> str:
 def rows_text(rows: Sequence[TextRow], *, boolean: bool) -> str:
     """The fast path: rows of (value, ts text, seq) with ``ts`` formatted by the store. ``boolean``:
     the values are ``"true"``/``"false"`` already; else floats (or ints), written with ``%r``."""
-    # One %-format of the whole array (the row template repeated): all in C, and ~20 % faster
-    # than a format per row (measured on a day of readings).
+    # One %-format of the whole array (the row template repeated): all in C, and faster than a
+    # format per row (36 against 44 ms for a day of readings in a side test).
     template = ",".join([TEXT_ROW if boolean else NUMBER_ROW] * len(rows))
     text = f"[{template % tuple(chain.from_iterable(rows))}]"
     # ``%r`` writes nan/inf where json.dumps(allow_nan=False) refuses; no other text of a number
