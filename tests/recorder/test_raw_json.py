@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from starlette.responses import JSONResponse
 
+from gateway.recorder.postgres_store import PostgresStore
 from gateway.recorder.raw_json import RawJson, envelope, readings_text, rows_text
 from gateway.recorder.records import PointRef, RawReading, Reading, RecordedValue, iso_ms
 from gateway.recorder.store import HistoryStore
+from tests.support.postgres import PostgresServer
 
 T0 = 1_764_547_200_000  # 2025-12-01T00:00:00Z
 TEMP = PointRef("dev1", "sensor", "temp")
@@ -221,3 +223,23 @@ async def test_fast_path_orders_readings_of_one_ts_by_seq(store: HistoryStore) -
     assert [r["seq"] for r in json.loads(every.text)] == [9, 1, 2, 3, 4, 5]
     newest = await same_as_readings(store, TEMP, (T0 - 10, T0), 3, fast_only=True)
     assert [r["seq"] for r in json.loads(newest.text)] == [3, 4, 5] and newest.truncated
+
+
+async def test_postgresql_text_stays_exact_whatever_the_database_sets(
+    postgres_server: PostgresServer,
+) -> None:
+    """The pool sets extra_float_digits itself: a database set to 0 (15 digits) would otherwise
+    write 0.1 + 0.2 as 0.3."""
+    url = postgres_server.create_database()
+    postgres_server.psql(f"ALTER DATABASE {url.rsplit('/', 1)[1]} SET extra_float_digits = 0")
+    store = PostgresStore(url, description=url)
+    await store.open()
+    try:
+        values = [0.1 + 0.2, 1 / 3, 2.0 / 7, 123.456]
+        await store.write(
+            [Reading("dev1", "temp", "sensor", i, T0 + i, v) for i, v in enumerate(values)]
+        )
+        fast = await same_as_readings(store, TEMP, (T0, T0 + 10), 10, fast_only=True)
+        assert '"value":0.30000000000000004' in fast.text
+    finally:
+        await store.close()
