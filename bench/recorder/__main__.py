@@ -8,7 +8,8 @@ One sensor, one reading a second, ``--days`` long (30: 2,592,000 readings), buil
 each store in batches of 5,000: pigw's SQLite store and PostgreSQL store through the store
 interface the gateway uses (rollups kept in the same transactions), InfluxDB over its HTTP line
 protocol. Then, ``--runs`` times each: the last 24 h raw (86,400 readings; pigw's figure includes
-encoding the route's JSON, InfluxDB's is its JSON answer over HTTP) and the whole window at
+encoding the route's JSON with the route's own code, ``HistoryStore.readings_json`` and
+``raw_json.envelope``; InfluxDB's is its JSON answer over HTTP) and the whole window at
 ``step=auto`` (pigw: the 1-hour buckets; InfluxDB: ``GROUP BY time(1h)`` with mean/min/max/last/
 count). Bytes on disk per reading from each store's files. Medians are printed and, with
 ``--json``, written flat (the shape is documented in ``docs/history.md``).
@@ -31,6 +32,7 @@ from typing import Any
 
 from bench.recorder.influx import Influx
 from gateway.recorder.postgres_store import PostgresStore
+from gateway.recorder.raw_json import envelope
 from gateway.recorder.records import PointRef, Reading, Tier, iso_ms
 from gateway.recorder.sqlite_store import SqliteStore
 from gateway.recorder.store import HistoryStore
@@ -76,10 +78,12 @@ async def bench_store(
         day_start = end - DAY_MS + 1
 
         async def raw_json() -> None:
-            got, _ = await store.readings(REF, day_start, end, 100_000)
-            json.dumps(
-                {"readings": [{"value": v, "ts": iso_ms(ts), "seq": seq} for ts, v, seq in got]}
-            )
+            # the route's own path (gateway/api/history.py): the store's readings array as text,
+            # spliced into the envelope; the ring merge has nothing to add here
+            raw = await store.readings_json(REF, day_start, end, 100_000, end + 1)
+            head = {"device": REF.device, REF.role: REF.point, "unit": "°C",
+                    "from": iso_ms(day_start), "to": iso_ms(end), "step": Tier.RAW.value}  # fmt: skip
+            envelope(head, raw.text, raw.truncated)
 
         async def auto() -> None:
             got, _ = await store.buckets(REF, Tier.HOUR, T0, end, 2_000)

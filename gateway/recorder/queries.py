@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from gateway.recorder.bucketing import fold
 from gateway.recorder.coverage import device_coverage
+from gateway.recorder.raw_json import RawJson, readings_text
 from gateway.recorder.recorder import Recorder, ts_ms
 from gateway.recorder.records import (
     Bucket,
@@ -98,7 +99,7 @@ class HistoryQueries:
         """``step`` None is ``auto``."""
         recorder = self.recorder
         if step is None:
-            step = await self._auto(ref, start_ms, end_ms, max_points)
+            step = await self.tier(ref, start_ms, end_ms, max_points)
         if step is Tier.RAW:
             return await self._raw(ref, start_ms, end_ms, max_points)
         if recorder is None:
@@ -112,7 +113,8 @@ class HistoryQueries:
         )
         return PointHistory(step, [], buckets, truncated)
 
-    async def _auto(self, ref: PointRef, start_ms: int, end_ms: int, max_points: int) -> Tier:
+    async def tier(self, ref: PointRef, start_ms: int, end_ms: int, max_points: int) -> Tier:
+        """What ``step=auto`` means for this window: the finest tier with at most ``max_points``."""
         recorder = self.recorder
         if recorder is None:
             estimate = len(self._ring(ref, start_ms, end_ms))
@@ -143,14 +145,38 @@ class HistoryQueries:
                 stored, truncated = await recorder.store.readings(ref, start_ms, end_ms, limit)
             except StoreUnavailable:
                 stored = []
-        held = {r.seq for r in stored}
-        extra = [r for r in ring if r.seq not in held]
-        if not extra:  # the common case: the store has all of it, in order already
-            return PointHistory(Tier.RAW, stored, [], truncated)
-        ordered = sorted([*stored, *extra], key=lambda r: (r.ts_ms, r.seq))
-        if len(ordered) > limit:
-            ordered, truncated = ordered[-limit:], True
-        return PointHistory(Tier.RAW, ordered, [], truncated)
+        readings, truncated = _merged(stored, truncated, ring, limit)
+        return PointHistory(Tier.RAW, readings, [], truncated)
+
+    async def raw_json(self, ref: PointRef, start_ms: int, end_ms: int, limit: int) -> RawJson:
+        """``step=raw`` as the JSON array text: the same readings as :meth:`point` answers, byte
+        for byte what ``json.dumps`` made of them, through the store's fast path
+        (:meth:`HistoryStore.readings_json`) when the store holds every reading of the ring in
+        the window (the common case), or holds all but some newer than its newest (a live point:
+        the last readings are still in the recorder's queue), which are appended to its text.
+        Otherwise (the store lags behind older readings, failed, or is ``none``) the readings are
+        merged as :meth:`point` does and encoded by the general path."""
+        ring = self._ring(ref, start_ms, end_ms)
+        seqs_from = min((r.ts_ms for r in ring), default=end_ms + 1)
+        recorder = self.recorder
+        if recorder is None or not recorder.opened:
+            return RawJson.from_readings(*_merged([], False, ring, limit), seqs_from)
+        try:
+            fast = await recorder.store.readings_json(ref, start_ms, end_ms, limit, seqs_from)
+        except StoreUnavailable:
+            return RawJson.from_readings(*_merged([], False, ring, limit), seqs_from)
+        held = set(fast.seqs)
+        extra = sorted((r for r in ring if r.seq not in held), key=lambda r: (r.ts_ms, r.seq))
+        if not extra:
+            return fast
+        newer = fast.last_ts_ms is None or extra[0].ts_ms > fast.last_ts_ms
+        if newer and not fast.truncated and fast.count + len(extra) <= limit:
+            tail = readings_text(extra)
+            text = f"{fast.text[:-1]},{tail[1:]}" if fast.count else tail
+            seqs = [*fast.seqs, *(r.seq for r in extra)]
+            return RawJson(text, fast.count + len(extra), False, extra[-1].ts_ms, seqs)
+        answer = await self._raw(ref, start_ms, end_ms, limit)
+        return RawJson.from_readings(answer.readings, answer.truncated, seqs_from)
 
     # --- a device -----------------------------------------------------------------------------
     async def device(
@@ -187,3 +213,18 @@ class HistoryQueries:
         if self.recorder is None:
             return device_coverage(device, [], [])
         return await self.recorder.coverage(device)
+
+
+def _merged(
+    stored: list[RawReading], truncated: bool, ring: list[RawReading], limit: int
+) -> tuple[list[RawReading], bool]:
+    """The store's readings and the ring's it lacks, deduplicated by seq, oldest first, the most
+    recent ``limit``."""
+    held = {r.seq for r in stored}
+    extra = [r for r in ring if r.seq not in held]
+    if not extra:  # the common case: the store has all of it, in order already
+        return stored, truncated
+    ordered = sorted([*stored, *extra], key=lambda r: (r.ts_ms, r.seq))
+    if len(ordered) > limit:
+        ordered, truncated = ordered[-limit:], True
+    return ordered, truncated

@@ -25,13 +25,16 @@ import os
 import resource
 import sqlite3
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
 from gateway.recorder.bucketing import coarsen, fold
+from gateway.recorder.raw_json import SQL_TS_MAX, SQL_TS_MIN, RawJson, rows_text, ts_text_ms
 from gateway.recorder.records import (
     HOUR_MS,
     MINUTE_MS,
@@ -46,6 +49,7 @@ from gateway.recorder.records import (
     SeqRun,
     Tier,
     WriteResult,
+    iso_ms,
 )
 from gateway.recorder.retention import plan_retention
 from gateway.recorder.runs import SeqRuns
@@ -439,6 +443,44 @@ class SqliteStore:
             if boolean:
                 return [RawReading(ts, v != 0, seq) for ts, v, seq in rows], truncated
             return list(map(RawReading._make, rows)), truncated
+
+        return await self._read(query)
+
+    async def readings_json(
+        self, ref: PointRef, start_ms: int, end_ms: int, limit: int, seqs_from_ms: int
+    ) -> RawJson:
+        if not SQL_TS_MIN <= start_ms <= end_ms <= SQL_TS_MAX:  # strftime is exact in here only
+            got, truncated = await self.readings(ref, start_ms, end_ms, limit)
+            return RawJson.from_readings(got, truncated, seqs_from_ms)
+
+        def query(conn: sqlite3.Connection) -> RawJson:
+            found = self._point(ref)
+            if found is None:
+                return RawJson("[]", 0, False, None, [])
+            point_id, boolean = found
+            # SQLite cannot write a REAL as float.__repr__ does (docs/history.md): the value stays
+            # a float for %r, and only ts and the true/false of digital points are text. ts as a
+            # Julian day number: exact to the ms (the rounding error is < 0.1 ms up to 9999) and
+            # ~10 % cheaper than the 'unixepoch' modifier, which SQLite parses per row.
+            value = "CASE WHEN value != 0 THEN 'true' ELSE 'false' END" if boolean else "value"
+            rows = conn.execute(
+                f"SELECT {value}, strftime('%Y-%m-%dT%H:%M:%fZ', ts / 86400000.0 + 2440587.5), seq "  # noqa: S608 - fixed text
+                "FROM history_readings WHERE point_id = ? AND ts BETWEEN ? AND ? "
+                "ORDER BY ts DESC, seq DESC LIMIT ?",
+                (point_id, start_ms, end_ms, limit + 1),
+            ).fetchall()
+            truncated = len(rows) > limit
+            del rows[limit:]
+            rows.reverse()
+            if not rows:
+                return RawJson("[]", 0, truncated, None, [])
+            seqs: list[int] = []
+            if seqs_from_ms <= end_ms:  # ts texts sort as the times do (fixed width, 0000-9999)
+                first = bisect_left(rows, iso_ms(max(seqs_from_ms, 0)), key=itemgetter(1))
+                seqs = [row[2] for row in rows[first:]]
+            last = ts_text_ms(rows[-1][1])
+            text = rows_text(rows, boolean=bool(boolean))
+            return RawJson(text, len(rows), truncated, last, seqs)
 
         return await self._read(query)
 

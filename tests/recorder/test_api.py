@@ -3,6 +3,8 @@ CSV, the device export, coverage, the audit log, every 400 and 404, and the ``no
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.auth import create_token
+from gateway.recorder.records import PointRef, Reading, Tier, iso_ms
 from gateway.runtime import Runtime
 from gateway.settings import GatewaySettings
 from pigw.contract import StateMessage, Topics, encode_model, encode_state, format_ts
@@ -243,3 +246,104 @@ async def test_readyz_and_metrics_show_the_recorder(app: App) -> None:
     text = (await client.get("/metrics")).text
     assert 'pigw_gateway_history_readings_total{what="written"} 5.0' in text
     assert "pigw_gateway_history_ok 1.0" in text
+
+
+# --- step=raw's JSON: the same bytes as the old dict + json.dumps encoding (issue 14) -----------
+def old_body(
+    ref: PointRef, unit: str | None, *, start: str, end: str, readings: Any, truncated: bool
+) -> bytes:
+    """What the route wrote before the readings came as text: one dict per reading and
+    JSONResponse's json.dumps of the whole document."""
+    doc = {"device": ref.device, ref.role: ref.point, "unit": unit, "from": start, "to": end,
+           "step": "raw",
+           "readings": [{"value": r.value, "ts": iso_ms(r.ts_ms), "seq": r.seq} for r in readings],
+           "truncated": truncated}  # fmt: skip
+    return json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+async def assert_old_bytes(
+    client: httpx.AsyncClient, runtime: Runtime, ref: PointRef, window: tuple[int, int],
+    extra: str = "", *, unit: str | None, cap: int = 2_000,
+) -> dict[str, Any]:  # fmt: skip
+    """The route's answer against the old encoding of what the old path (point()) answers."""
+    start, end = window
+    role = "sensors" if ref.role == "sensor" else "actuators"
+    url = (f"/api/devices/{ref.device}/{role}/{ref.point}/history?from={format_ts(start)}"
+           f"&to={format_ts(end)}{extra}")  # fmt: skip
+    response = await client.get(url)
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    old = await runtime.history.point(ref, start * 1000, end * 1000, Tier.RAW, cap)
+    expected = old_body(ref, unit, start=format_ts(start), end=format_ts(end),
+                        readings=old.readings, truncated=old.truncated)  # fmt: skip
+    assert response.content == expected
+    doc: dict[str, Any] = response.json()
+    return doc
+
+
+async def test_raw_json_is_byte_identical_to_the_old_encoding(app: App) -> None:
+    client, runtime = await app(history_size=5)
+    await feed(runtime, range(1, 41))  # floats, the ring holds the last 5
+    await feed(runtime, range(41, 51), value=7)  # ints
+    await feed(runtime, range(51, 61), point="door", value=True)  # a digital sensor
+    await feed(runtime, range(61, 71), point="relay1", value=False)
+    t, door = PointRef("d1", "sensor", "t"), PointRef("d1", "sensor", "door")
+    relay = PointRef("d1", "actuator", "relay1")
+    doc = await assert_old_bytes(client, runtime, t, (BASE, BASE + 100), "&step=raw", unit="°C")
+    assert len(doc["readings"]) == 50 and doc["readings"][-1]["value"] == 7.0
+    auto = await assert_old_bytes(client, runtime, t, (BASE, BASE + 100), unit="°C")  # auto: raw
+    assert auto["step"] == "raw"
+    capped = await assert_old_bytes(
+        client, runtime, t, (BASE, BASE + 100), "&step=raw&max_points=5", unit="°C", cap=5
+    )
+    assert capped["truncated"] is True
+    assert [r["seq"] for r in capped["readings"]] == list(range(46, 51))
+    digital = await assert_old_bytes(
+        client, runtime, door, (BASE, BASE + 100), "&step=raw", unit="°C"
+    )
+    assert {r["value"] for r in digital["readings"]} == {True}
+    actuator = await assert_old_bytes(
+        client, runtime, relay, (BASE, BASE + 100), "&step=raw", unit="°C"
+    )
+    assert actuator["actuator"] == "relay1"
+    assert {r["value"] for r in actuator["readings"]} == {False}
+    empty = await assert_old_bytes(
+        client, runtime, t, (BASE + 500, BASE + 600), "&step=raw", unit="°C"
+    )
+    assert empty["readings"] == [] and empty["truncated"] is False
+
+
+async def test_raw_json_with_the_ring_ahead_of_the_store(app: App) -> None:
+    """Readings the recorder has not written yet (its write waits here) come from the ring: newer
+    than the store's newest they are appended to the store's text, older they go the merge path."""
+    client, runtime = await app(history_size=10)
+    await feed(runtime, range(1, 21))
+    recorder = runtime.recorder
+    assert recorder is not None
+    store = recorder.store
+    write, release = store.write, asyncio.Event()
+
+    async def held(readings: Any) -> Any:
+        await release.wait()
+        return await write(readings)
+
+    store.write = held  # type: ignore[method-assign]
+    try:
+        for seq in range(21, 26):
+            runtime.intake.handle(T.state("d1", "t"), state(seq, seq + 0.5), False)
+        await async_wait_until(lambda: recorder.queued == 0, 10, "the batch to reach the store")
+        t = PointRef("d1", "sensor", "t")
+        doc = await assert_old_bytes(client, runtime, t, (BASE, BASE + 100), "&step=raw", unit="°C")
+        assert [r["seq"] for r in doc["readings"]] == list(range(1, 26))
+        capped = await assert_old_bytes(
+            client, runtime, t, (BASE, BASE + 100), "&step=raw&max_points=8", unit="°C", cap=8
+        )
+        assert capped["truncated"] is True and capped["readings"][0]["seq"] == 18
+        # a newer reading in the store than the ring's unwritten ones: the merge path
+        await write([Reading("d1", "t", "sensor", 90, (BASE + 90) * 1000, 1.25)])
+        merged = await assert_old_bytes(
+            client, runtime, t, (BASE, BASE + 100), "&step=raw", unit="°C"
+        )
+        assert [r["seq"] for r in merged["readings"]] == [*range(1, 26), 90]
+    finally:
+        release.set()
+        store.write = write  # type: ignore[method-assign]
