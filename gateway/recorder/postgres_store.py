@@ -378,10 +378,6 @@ class PostgresStore:
     async def readings_json(
         self, ref: PointRef, start_ms: int, end_ms: int, limit: int, seqs_from_ms: int
     ) -> RawJson:
-        if not SQL_TS_MIN <= start_ms <= end_ms <= PG_TS_MAX:  # to_char is exact in here only
-            got, truncated = await self.readings(ref, start_ms, end_ms, limit)
-            return RawJson.from_readings(got, truncated, seqs_from_ms)
-
         async def job(conn: Any) -> RawJson | None:
             found = await conn.fetchrow(POINT, ref.device, ref.role, ref.point)
             if found is None:
@@ -395,7 +391,9 @@ class PostgresStore:
                 return None
             return RawJson(f"[{text or ''}]", kept, truncated, last_ts, seqs or [])
 
-        answer: RawJson | None = await self._run(job)
+        answer: RawJson | None = None
+        if SQL_TS_MIN <= start_ms <= end_ms <= PG_TS_MAX:  # to_char is exact in here only
+            answer = await self._run(job)
         if answer is None:
             got, truncated = await self.readings(ref, start_ms, end_ms, limit)
             return RawJson.from_readings(got, truncated, seqs_from_ms)

@@ -10,6 +10,7 @@ bucket answers raise :class:`StoreUnavailable` (the route says 503).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -159,11 +160,11 @@ class HistoryQueries:
         ring = self._ring(ref, start_ms, end_ms)
         seqs_from = min((r.ts_ms for r in ring), default=end_ms + 1)
         recorder = self.recorder
-        if recorder is None or not recorder.opened:
-            return RawJson.from_readings(*_merged([], False, ring, limit), seqs_from)
-        try:
-            fast = await recorder.store.readings_json(ref, start_ms, end_ms, limit, seqs_from)
-        except StoreUnavailable:
+        fast: RawJson | None = None
+        if recorder is not None and recorder.opened:
+            with contextlib.suppress(StoreUnavailable):
+                fast = await recorder.store.readings_json(ref, start_ms, end_ms, limit, seqs_from)
+        if fast is None:  # no store, or it failed: the ring alone
             return RawJson.from_readings(*_merged([], False, ring, limit), seqs_from)
         held = set(fast.seqs)
         extra = sorted((r for r in ring if r.seq not in held), key=lambda r: (r.ts_ms, r.seq))

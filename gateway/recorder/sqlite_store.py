@@ -184,6 +184,22 @@ def _value(raw: float, boolean: int) -> RecordedValue:
     return int(raw) if raw.is_integer() and abs(raw) < 2**53 else raw
 
 
+def _newest(
+    conn: sqlite3.Connection, columns: str, point_id: int, *, start_ms: int, end_ms: int, limit: int
+) -> tuple[list[Any], bool]:
+    """``columns`` of a point's most recent ``limit`` readings in the window, oldest first, and
+    whether the window held more. ``columns`` is fixed text of this module, never input."""
+    rows = conn.execute(
+        f"SELECT {columns} FROM history_readings WHERE point_id = ? "  # noqa: S608 - fixed text
+        "AND ts BETWEEN ? AND ? ORDER BY ts DESC, seq DESC LIMIT ?",
+        (point_id, start_ms, end_ms, limit + 1),
+    ).fetchall()
+    truncated = len(rows) > limit
+    del rows[limit:]
+    rows.reverse()
+    return rows, truncated
+
+
 class SqliteStore:
     """The :class:`~gateway.recorder.store.HistoryStore` on one SQLite file."""
 
@@ -432,14 +448,9 @@ class SqliteStore:
             if found is None:
                 return [], False
             point_id, boolean = found
-            rows = conn.execute(
-                "SELECT ts, value, seq FROM history_readings WHERE point_id = ? "
-                "AND ts BETWEEN ? AND ? ORDER BY ts DESC, seq DESC LIMIT ?",
-                (point_id, start_ms, end_ms, limit + 1),
-            ).fetchall()
-            truncated = len(rows) > limit
-            del rows[limit:]
-            rows.reverse()
+            rows, truncated = _newest(
+                conn, "ts, value, seq", point_id, start_ms=start_ms, end_ms=end_ms, limit=limit
+            )
             if boolean:
                 return [RawReading(ts, v != 0, seq) for ts, v, seq in rows], truncated
             return list(map(RawReading._make, rows)), truncated
@@ -463,15 +474,10 @@ class SqliteStore:
             # Julian day number: exact to the ms (the rounding error is < 0.1 ms up to 9999) and
             # ~10 % cheaper than the 'unixepoch' modifier, which SQLite parses per row.
             value = "CASE WHEN value != 0 THEN 'true' ELSE 'false' END" if boolean else "value"
-            rows = conn.execute(
-                f"SELECT {value}, strftime('%Y-%m-%dT%H:%M:%fZ', ts / 86400000.0 + 2440587.5), seq "  # noqa: S608 - fixed text
-                "FROM history_readings WHERE point_id = ? AND ts BETWEEN ? AND ? "
-                "ORDER BY ts DESC, seq DESC LIMIT ?",
-                (point_id, start_ms, end_ms, limit + 1),
-            ).fetchall()
-            truncated = len(rows) > limit
-            del rows[limit:]
-            rows.reverse()
+            columns = f"{value}, strftime('%Y-%m-%dT%H:%M:%fZ', ts / 86400000.0 + 2440587.5), seq"
+            rows, truncated = _newest(
+                conn, columns, point_id, start_ms=start_ms, end_ms=end_ms, limit=limit
+            )
             if not rows:
                 return RawJson("[]", 0, truncated, None, [])
             seqs: list[int] = []

@@ -17,7 +17,6 @@ got "connection closed", a gateway replica stayed unready for 20 s).
 from __future__ import annotations
 
 import socket
-import struct
 import threading
 import urllib.error
 import urllib.request
@@ -27,6 +26,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from tests.support.mqtt_packets import MQTT_DISCONNECT, mqtt_connect, mqtt_subscribe
 from tests.support.ports import free_port, wait_for_port, wait_for_port_closed
 from tests.support.processes import ManagedProcess, venv_command
 from tests.support.waiting import wait_until
@@ -69,30 +69,16 @@ class NatsNode:
         leaders are still being elected)."""
         try:
             with socket.create_connection(("127.0.0.1", self.mqtt_port), timeout=5) as sock:
-                sock.sendall(_packet(0x10, _utf8("MQTT") + bytes([4, 0x02, 0, 30]) + _utf8(
-                    f"pigw-ready-probe-{self.name}"
-                )))  # fmt: skip
+                sock.sendall(mqtt_connect(f"pigw-ready-probe-{self.name}", keepalive=30))
                 if _read_packet(sock) != (0x20, b"\x00\x00"):
                     return False
-                sock.sendall(
-                    _packet(0x82, struct.pack("!H", 1) + _utf8("pigw/ready-probe") + b"\x01")
-                )
+                sock.sendall(mqtt_subscribe("pigw/ready-probe", 1))
                 kind, body = _read_packet(sock)
                 granted = kind == 0x90 and len(body) == 3 and body[2] in (0, 1)
-                sock.sendall(b"\xe0\x00")  # DISCONNECT
+                sock.sendall(MQTT_DISCONNECT)
                 return granted
         except OSError:
             return False
-
-
-def _utf8(text: str) -> bytes:
-    raw = text.encode()
-    return struct.pack("!H", len(raw)) + raw
-
-
-def _packet(first: int, body: bytes) -> bytes:
-    assert len(body) < 128
-    return bytes([first, len(body)]) + body
 
 
 def _read_packet(sock: socket.socket) -> tuple[int, bytes]:
